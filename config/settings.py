@@ -1,0 +1,116 @@
+"""Typed settings, read once from environment variables (prefix ``SS_``).
+
+Every setting has a documented default that works on a fresh machine (the
+embedded defaults: SQLite, a server-less broker, the bundled development LMS,
+the offline generator). ``production`` refuses the insecure defaults.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = REPO_ROOT / "instance"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SS_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    instance_dir: Path = DEFAULT_INSTANCE
+    # Public base URL of the tool, as the LMS reaches it (used in registrations and launch URLs).
+    base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    # Fernet key (urlsafe base64, 32 bytes) that encrypts the tool's private RSA keys at rest.
+    key_encryption_key: str = ""
+
+    database_url: str = ""
+    broker_url: str = ""
+    # Launch data, OIDC state and nonces: Redis URL in production; empty = the SQL database.
+    cache_url: str = ""
+
+    # Generation
+    generator: Literal["auto", "offline", "openai"] = "auto"
+    llm_base_url: str = "https://api.openai.com/v1"
+    llm_api_key: str = ""
+    llm_model: str = "gpt-4o-mini"
+    # json_schema (strict structured outputs) or json_object (servers such as llama-cpp-python's).
+    llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
+    llm_supports_moderation: bool = False
+    llm_timeout_seconds: float = 60.0
+    llm_max_retries: int = 2
+    llm_max_tokens: int = 4096
+    llm_judge: bool = False
+
+    # LTI
+    deployments_start_active: bool = False
+    devlms_enabled: bool = True
+    devlms_url: str = "http://127.0.0.1:5001"
+    trusted_proxy_hops: int = 0
+
+    # Worker limits (seconds); hard > soft > the SDK timeout x (retries + 1).
+    task_soft_time_limit: int = Field(default=300)
+    task_time_limit: int = Field(default=360)
+
+    @model_validator(mode="after")
+    def _fill_and_refuse_insecure(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("SS_SECRET_KEY", self.secret_key),
+                    ("SS_KEY_ENCRYPTION_KEY", self.key_encryption_key),
+                    ("SS_DATABASE_URL", self.database_url),
+                    ("SS_BROKER_URL", self.broker_url),
+                    ("SS_CACHE_URL", self.cache_url),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"production needs {', '.join(missing)} to be set")
+            if self.devlms_enabled:
+                raise ValueError("the development LMS is never enabled in production: set SS_DEVLMS_ENABLED=0")
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.instance_dir / 'stepping-stones.sqlite'}"
+        if not self.broker_url:
+            self.broker_url = f"sqla+sqlite:///{self.instance_dir / 'broker.sqlite'}"
+        if not self.secret_key:
+            self.secret_key = _instance_secret(self.instance_dir, "secret_key")
+        if not self.key_encryption_key:
+            from cryptography.fernet import Fernet
+
+            self.key_encryption_key = _instance_secret(
+                self.instance_dir, "key_encryption_key", lambda: Fernet.generate_key().decode()
+            )
+        return self
+
+    @property
+    def generator_backend(self) -> Literal["offline", "openai"]:
+        """The generator in use: ``auto`` means openai when a key is set, else offline."""
+        if self.generator == "auto":
+            return "openai" if self.llm_api_key else "offline"
+        return self.generator
+
+
+def _instance_secret(instance_dir: Path, name: str, make: object = None) -> str:
+    """A development secret kept in the instance folder so restarts keep sessions and keys."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / name
+    if path.exists():
+        return path.read_text().strip()
+    value = make() if callable(make) else secrets.token_urlsafe(48)
+    path.write_text(str(value))
+    path.chmod(0o600)
+    return str(value)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process; tests clear the cache after changing the environment."""
+    return Settings()

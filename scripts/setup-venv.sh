@@ -1,0 +1,17 @@
+# Sourced by run.sh and test.sh: creates .venv with Python 3.11 and installs the project.
+# With argument "dev", installs the test and lint tools too.
+set -euo pipefail
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+  .venv/bin/pip install -q -U pip
+fi
+extras=""
+[ "${1:-}" = "dev" ] && extras="[dev]"
+# A stamp skips the install when pyproject.toml has not changed since the last one.
+stamp=".venv/.installed${extras:+-dev}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/pip install -q -e ".${extras}" --config-settings editable_mode=compat
+  touch "$stamp"
+fi

@@ -1,0 +1,6 @@
+"""Worker entry point: ``celery -A worker.app worker``."""
+
+from tool import create_app
+
+flask_app = create_app()
+celery_app = flask_app.extensions["celery"]

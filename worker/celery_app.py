@@ -1,0 +1,43 @@
+"""Celery wired the Flask way: every task runs inside the app context.
+
+Tasks take row ids, re-read their rows and are safe to run twice. JSON only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def celery_init_app(app: Flask) -> Celery:
+    settings = app.config["SETTINGS"]
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    longest_retry_chain = settings.task_time_limit * (settings.llm_max_retries + 2)
+    celery_app.conf.update(
+        broker_url=settings.broker_url,
+        task_ignore_result=True,  # the tool reports progress through its own job rows
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.task_soft_time_limit,
+        task_time_limit=settings.task_time_limit,
+        # A message unacknowledged for longer than this is redelivered: keep it above
+        # the longest retry chain so a slow task is never run twice at once.
+        broker_transport_options={"visibility_timeout": max(3600, longest_retry_chain * 2)},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -7,14 +7,13 @@ deletes a key atomically, so a nonce or a single-use token is consumed once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import String, Text, delete, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.engine import Engine
-from datetime import datetime
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from tool.db import Base, utcnow
 
@@ -86,10 +85,11 @@ class SqlKeyValueStore:
         with self._sessions.begin() as db:
             db.execute(delete(KvEntry).where(KvEntry.key == key))
 
-    def sweep(self, db: Session | None = None) -> int:
-        with self._sessions.begin() as own:
-            result = own.execute(delete(KvEntry).where(KvEntry.expires_at <= utcnow()))
-        return int(result.rowcount or 0)
+    def sweep(self) -> int:
+        """Delete expired rows; returns how many."""
+        with self._sessions.begin() as db:
+            result = db.execute(delete(KvEntry).where(KvEntry.expires_at <= utcnow()))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class RedisKeyValueStore:

@@ -11,15 +11,15 @@ from celery import Celery, Task
 from flask import Flask
 
 
-def celery_init_app(app: Flask) -> Celery:
+def celery_init_app(app: Flask) -> Celery[Any]:
     settings = app.config["SETTINGS"]
 
-    class FlaskTask(Task):  # type: ignore[misc]
+    class FlaskTask(Task):  # type: ignore[type-arg]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app: Celery[Any] = Celery(app.name, task_cls=FlaskTask)
     longest_retry_chain = settings.task_time_limit * (settings.llm_max_retries + 2)
     celery_app.conf.update(
         broker_url=settings.broker_url,

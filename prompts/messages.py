@@ -1,0 +1,123 @@
+"""Chat messages for the LLM generators, built from the versioned templates.
+
+Layout, chosen for prompt caching and for safety:
+
+1. the system message: a static prefix (role, principles, output contract,
+   self-check), byte-identical for every request of a given response format;
+2. the user message: the teacher's fields last, each labelled inside a
+   ``<teacher_input>`` block, with "not provided" for empty optional fields.
+
+Teacher text is data. Anything in it that looks like one of our delimiters is
+defused so it cannot close the block early and pose as instructions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from prompts import PROMPT_VERSION, load, render
+from tool.generation.model import Finding, Sequence, SequenceRequest
+
+NOT_PROVIDED = "not provided"
+
+# Labels in the order the teacher form asks for them.
+FIELD_LABELS: tuple[tuple[str, str], ...] = (
+    ("target_skill", "Target skill"),
+    ("student_level", "Student level"),
+    ("current_avoidance", "Current avoidance"),
+    ("subject_area", "Subject area"),
+    ("student_profile", "Student profile"),
+    ("previous_attempts", "Previous attempts"),
+    ("student_strengths", "Student strengths"),
+)
+
+_OUR_TAGS = (
+    "teacher_input|field|validation_error|findings|current_sequence|previous_task|next_task|sequence"
+)
+_TAG_LIKE = re.compile(rf"<(\s*/?\s*(?:{_OUR_TAGS})\b)", re.IGNORECASE)
+
+Message = dict[str, str]
+
+
+def defuse(text: str) -> str:
+    """``text`` with our delimiter tags made inert (``<`` becomes ``‹``)."""
+    return _TAG_LIKE.sub(r"‹\1", text)
+
+
+def system_prompt(response_format: str, schema: dict[str, Any] | None = None, version: str = PROMPT_VERSION) -> str:
+    """The static system prefix.
+
+    In ``json_object`` mode the server cannot enforce our schema, so the schema
+    is appended to the prefix (still static: it never varies per request).
+    """
+    text = load("system", version)
+    if response_format == "json_object" and schema is not None:
+        text += "\n# JSON schema of the answer\n\n" + json.dumps(schema, separators=(",", ":")) + "\n"
+    return text
+
+
+def teacher_fields(request: SequenceRequest) -> str:
+    """The labelled teacher fields, one ``<field>`` each, values defused."""
+    lines = []
+    for name, label in FIELD_LABELS:
+        value = getattr(request, name) or NOT_PROVIDED
+        lines.append(f'<field name="{name}" label="{label}">\n{defuse(value)}\n</field>')
+    return "\n".join(lines)
+
+
+def user_prompt(request: SequenceRequest, version: str = PROMPT_VERSION) -> str:
+    return render("user", version, teacher_fields=teacher_fields(request))
+
+
+def sequence_messages(system: str, request: SequenceRequest) -> list[Message]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user_prompt(request)}]
+
+
+def invalid_output_repair(error: str, version: str = PROMPT_VERSION) -> str:
+    # Cap the error: a validation dump of a huge answer should not blow the context.
+    return render("repair_invalid", version, error=defuse(error[:4000]))
+
+
+def format_findings(findings: list[Finding]) -> str:
+    """One line per finding: check id, location, message and quoted evidence."""
+    lines = []
+    for finding in findings:
+        line = f"- check ({finding.check}) at {finding.location}: {finding.message}"
+        if finding.evidence:
+            line += f' Evidence: "{finding.evidence}"'
+        lines.append(defuse(line))
+    return "\n".join(lines)
+
+
+def findings_repair(findings: list[Finding], subject: str = "sequence", version: str = PROMPT_VERSION) -> str:
+    return render("repair", version, findings=format_findings(findings), subject=subject)
+
+
+def regenerate_task_prompt(sequence: Sequence, task_index: int, version: str = PROMPT_VERSION) -> str:
+    """Instruction to rewrite one task, with the whole sequence and its neighbours quoted."""
+    tasks = sequence.tasks
+
+    def dump(index: int) -> str:
+        if 0 <= index < len(tasks):
+            return defuse(tasks[index].model_dump_json())
+        return "none: this is the " + ("first" if index < 0 else "last") + " task"
+
+    return render(
+        "regenerate_task",
+        version,
+        sequence=defuse(sequence.model_dump_json()),
+        task_number=str(task_index + 1),
+        task_name=defuse(tasks[task_index].name),
+        previous_task=dump(task_index - 1),
+        next_task=dump(task_index + 1),
+    )
+
+
+def judge_messages(sequence: Sequence, response_format: str, schema: dict[str, Any] | None) -> list[Message]:
+    system = load("judge")
+    if response_format == "json_object" and schema is not None:
+        system += "\nJSON schema of the answer: " + json.dumps(schema, separators=(",", ":")) + "\n"
+    user = render("judge_user", sequence=defuse(sequence.model_dump_json(indent=1)))
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]

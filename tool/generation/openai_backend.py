@@ -1,0 +1,320 @@
+"""The LLM generator: any OpenAI-compatible Chat Completions endpoint.
+
+Flow of ``generate``: (moderation, if the provider has it) -> draft with
+structured output -> parse (one repair round if the answer is not a valid
+sequence) -> ``check_sequence`` -> one repair round quoting the findings if
+there are any -> optional judge. Every outcome of the provider maps to one of
+the errors in ``tool.generation.backend``; usage is summed over every call.
+
+The SDK client is built once per generator, with explicit timeout and retries
+(the SDK retries 408/409/429/5xx and connection errors with backoff itself).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from config.settings import Settings
+from prompts import PROMPT_VERSION
+from prompts import messages as msgs
+from tool.generation.backend import (
+    ContentFilteredError,
+    GenerationError,
+    InvalidOutputError,
+    ProgressCallback,
+    RefusalError,
+    TransientGenerationError,
+    TruncatedError,
+)
+from tool.generation.model import Finding, GenerationMeta, GenerationResult, Sequence, SequenceRequest, Task, Usage
+from tool.generation.schema import sequence_schema, task_schema
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+Message = dict[str, str]
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+@dataclass
+class _Run:
+    """Book-keeping for one generate/regenerate call."""
+
+    usage: Usage = field(default_factory=Usage)
+    llm_seconds: float = 0.0
+    calls: int = 0
+
+
+class OpenAIGenerator:
+    """Generator backed by an OpenAI-compatible API (OpenAI, llama.cpp, vLLM, …)."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.response_format = settings.llm_response_format
+        self.client = openai.OpenAI(
+            base_url=settings.llm_base_url,
+            # Local servers accept any key; the SDK insists on a non-empty one.
+            api_key=settings.llm_api_key or "no-key",
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        )
+        self.system = msgs.system_prompt(self.response_format, sequence_schema())
+        # Seconds spent in our own code (prompt, schema, parse, check) during the last call.
+        self.last_overhead_seconds = 0.0
+
+    # -- Generator protocol ------------------------------------------------------------------
+    def generate(self, request: SequenceRequest, progress: ProgressCallback | None = None) -> GenerationResult:
+        from tool.generation.checker import check_sequence
+
+        started = time.perf_counter()
+        run = _Run()
+        notify = progress or (lambda stage: None)
+        self._moderate(run, request)
+        notify("drafting")
+        messages = msgs.sequence_messages(self.system, request)
+        sequence, raw = self._ask(run, messages, "self_efficacy_sequence", sequence_schema(), Sequence)
+        notify("checking")
+        initial = check_sequence(sequence, request, require_own_fields=True)
+        findings, repaired = initial, False
+        if initial:
+            notify("repairing")
+            messages += [
+                {"role": "assistant", "content": raw},
+                {"role": "user", "content": msgs.findings_repair(initial)},
+            ]
+            sequence, _ = self._ask(run, messages, "self_efficacy_sequence", sequence_schema(), Sequence)
+            findings, repaired = check_sequence(sequence, request, require_own_fields=True), True
+        findings = findings + self._judge(run, sequence)
+        return self._result(run, started, sequence, initial, findings, repaired)
+
+    def regenerate_task(
+        self,
+        request: SequenceRequest,
+        sequence: Sequence,
+        task_index: int,
+        progress: ProgressCallback | None = None,
+    ) -> GenerationResult:
+        from tool.generation.checker import check_sequence
+
+        if not 0 <= task_index < len(sequence.tasks):
+            raise GenerationError(f"There is no task {task_index + 1} in this sequence.")
+        started = time.perf_counter()
+        run = _Run()
+        notify = progress or (lambda stage: None)
+        self._moderate(run, request)
+        notify("drafting")
+        instruction = msgs.user_prompt(request) + "\n\n" + msgs.regenerate_task_prompt(sequence, task_index)
+        if self.response_format == "json_object":
+            instruction += "\n\nJSON schema of the task: " + _compact(task_schema())
+        messages: list[Message] = [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": instruction},
+        ]
+        task, raw = self._ask(run, messages, "sequence_task", task_schema(), Task)
+        updated = _with_task(sequence, task_index, task)
+        notify("checking")
+        initial = check_sequence(updated, request, require_own_fields=True)
+        findings, repaired = initial, False
+        if initial:
+            notify("repairing")
+            messages += [
+                {"role": "assistant", "content": raw},
+                {"role": "user", "content": msgs.findings_repair(initial, subject="task")},
+            ]
+            task, _ = self._ask(run, messages, "sequence_task", task_schema(), Task)
+            updated = _with_task(sequence, task_index, task)
+            findings, repaired = check_sequence(updated, request, require_own_fields=True), True
+        return self._result(run, started, updated, initial, findings, repaired)
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _moderate(self, run: _Run, request: SequenceRequest) -> None:
+        """Refuse flagged teacher input before drafting (only where the provider moderates)."""
+        if not self.settings.llm_supports_moderation:
+            return
+        text = "\n".join(str(v) for v in request.model_dump().values() if v)
+        began = time.perf_counter()
+        try:
+            result = self.client.moderations.create(input=text)
+        except openai.OpenAIError as exc:
+            raise _map_sdk_error(exc) from exc
+        finally:
+            run.llm_seconds += time.perf_counter() - began
+        if any(item.flagged for item in result.results):
+            raise ContentFilteredError(
+                "The provider's moderation flagged the description, so no sequence was drafted. "
+                "Please rephrase it."
+            )
+
+    def _ask(
+        self, run: _Run, messages: list[Message], name: str, schema: dict[str, Any], model: type[M]
+    ) -> tuple[M, str]:
+        """One answer parsed into ``model``; one repair round if it does not parse.
+
+        ``messages`` is extended in place with the repair exchange, so a later
+        repair round continues the same conversation.
+        """
+        raw = self.complete(run, messages, name, schema)
+        try:
+            return _parse(raw, model), raw
+        except ValueError as first_error:
+            log.info("answer did not parse, asking once more: %s", first_error)
+            messages += [
+                {"role": "assistant", "content": raw},
+                {"role": "user", "content": msgs.invalid_output_repair(str(first_error))},
+            ]
+        raw = self.complete(run, messages, name, schema)
+        try:
+            return _parse(raw, model), raw
+        except ValueError as second_error:
+            raise InvalidOutputError(
+                "The model's answer was not a usable sequence, even after asking it to fix it."
+            ) from second_error
+
+    def complete(self, run: _Run, messages: list[Message], name: str, schema: dict[str, Any]) -> str:
+        """One chat completion; the answer text, or the error its outcome maps to."""
+        began = time.perf_counter()
+        try:
+            response = self.client.chat.completions.create(
+                model=self.settings.llm_model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format=self._response_format(name, schema),  # type: ignore[arg-type]
+                max_tokens=self.settings.llm_max_tokens,
+                temperature=0.4,
+            )
+        except openai.OpenAIError as exc:
+            raise _map_sdk_error(exc) from exc
+        finally:
+            run.llm_seconds += time.perf_counter() - began
+            run.calls += 1
+        run.usage = run.usage + _usage(response.usage)
+        if not response.choices:
+            raise InvalidOutputError("The model returned no answer.")
+        choice = response.choices[0]
+        if getattr(choice.message, "refusal", None):
+            raise RefusalError(f"The model declined to write this sequence: {choice.message.refusal}")
+        if choice.finish_reason == "length":
+            raise TruncatedError(
+                "The answer was cut off at the token limit before it was complete "
+                f"(limit {self.settings.llm_max_tokens} tokens)."
+            )
+        if choice.finish_reason == "content_filter":
+            raise ContentFilteredError("The provider's content filter stopped the answer.")
+        return choice.message.content or ""
+
+    def _response_format(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.response_format == "json_object":
+            # llama-cpp-python turns the optional "schema" into a grammar; plain json_object elsewhere.
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+
+    def _judge(self, run: _Run, sequence: Sequence) -> list[Finding]:
+        if not self.settings.llm_judge:
+            return []
+        from tool.generation.judge import judge_sequence
+
+        def complete(messages: list[Message], name: str, schema: dict[str, Any]) -> str:
+            return self.complete(run, messages, name, schema)
+
+        return judge_sequence(sequence, complete, self.response_format)
+
+    def _result(
+        self,
+        run: _Run,
+        started: float,
+        sequence: Sequence,
+        initial: list[Finding],
+        findings: list[Finding],
+        repaired: bool,
+    ) -> GenerationResult:
+        self.last_overhead_seconds = max(0.0, time.perf_counter() - started - run.llm_seconds)
+        log.info(
+            "generation done: %d call(s), %.3fs in the LLM, %.3fs our overhead",
+            run.calls,
+            run.llm_seconds,
+            self.last_overhead_seconds,
+        )
+        meta = GenerationMeta(
+            backend="openai",
+            model=self.settings.llm_model,
+            prompt_version=PROMPT_VERSION,
+            usage=run.usage,
+            initial_findings=initial,
+            findings=findings,
+            repaired=repaired,
+        )
+        return GenerationResult(sequence=sequence, meta=meta)
+
+
+def _parse(raw: str, model: type[M]) -> M:
+    """``raw`` as ``model``; ValueError (ValidationError is one) with a readable message."""
+    text = raw.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        # Small local models like to wrap JSON in a Markdown fence even in JSON mode.
+        text = fenced.group(1)
+    if not text:
+        raise ValueError("the answer was empty")
+    try:
+        return model.model_validate_json(text)
+    except ValidationError as exc:
+        raise ValueError(_describe(exc)) from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:12]:
+        where = ".".join(str(p) for p in error["loc"]) or "(whole answer)"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def _usage(usage: Any) -> Usage:
+    if usage is None:
+        return Usage()
+    details = getattr(usage, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        cached_tokens=cached,
+    )
+
+
+def _map_sdk_error(exc: openai.OpenAIError) -> GenerationError:
+    """The SDK's exception (after its own retries) as one of our errors."""
+    if isinstance(exc, openai.APITimeoutError):
+        return TransientGenerationError("The language model did not answer in time.")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientGenerationError("The language model could not be reached.")
+    if isinstance(exc, openai.RateLimitError):
+        return TransientGenerationError("The language model is busy (rate limit). Try again shortly.")
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code >= 500 or exc.status_code in (408, 409):
+            return TransientGenerationError(f"The language model service had an error ({exc.status_code}).")
+        if exc.status_code in (401, 403):
+            return GenerationError("The language model rejected the API key. Check SS_LLM_API_KEY.")
+        return GenerationError(f"The language model rejected the request ({exc.status_code}): {exc.message}")
+    return GenerationError(f"The language model call failed: {exc}")
+
+
+def _with_task(sequence: Sequence, index: int, task: Task) -> Sequence:
+    tasks = list(sequence.tasks)
+    tasks[index] = task
+    return sequence.model_copy(update={"tasks": tasks})
+
+
+def _compact(schema: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(schema, separators=(",", ":"))

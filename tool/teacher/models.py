@@ -119,6 +119,10 @@ class GenerationJob(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_reason: Mapped[str | None] = mapped_column(Text)
+    # What the generator receives, already redacted (see tool.teacher.privacy):
+    # {"request": SequenceRequest, "sequence": Sequence | None (task jobs)}. The worker
+    # never needs roster data or names.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Placeholder -> original text for the names removed before the LLM saw the request.
     # Server-side only; used to restore names when rendering for the teacher.
     redactions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

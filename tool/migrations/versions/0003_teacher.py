@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error_reason", sa.Text(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("redactions", sa.JSON(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),

@@ -1,0 +1,85 @@
+"""The course roster for picking a target student (NRPS), cached per launch.
+
+The platform's Names and Role Provisioning Service is reached through the LTI
+core's client (``tool.lti.services``). When the launch carries no NRPS claim,
+or the platform refuses, ``course_roster`` returns None and the teacher types a
+label instead. Roster members are also the people whose names are removed
+before anything is sent to the LLM.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from flask import current_app
+
+from tool.lti.launch import LEARNER_ROLES, Launch
+
+log = logging.getLogger(__name__)
+ROSTER_TTL_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    roles: tuple[str, ...] = ()
+
+    @property
+    def is_learner(self) -> bool:
+        return any(role in LEARNER_ROLES for role in self.roles)
+
+    @property
+    def display_name(self) -> str:
+        full = " ".join(p for p in (self.given_name, self.family_name) if p)
+        return self.name or full or self.email or "Unnamed member"
+
+    @classmethod
+    def from_nrps(cls, data: dict[str, Any]) -> Member:
+        return cls(
+            user_id=str(data["user_id"]),
+            name=data.get("name"),
+            given_name=data.get("given_name"),
+            family_name=data.get("family_name"),
+            email=data.get("email"),
+            roles=tuple(data.get("roles") or ()),
+        )
+
+
+def _fetch_members(launch: Launch) -> list[dict[str, Any]]:
+    """Raw NRPS members (all pages), via the LTI core's service client."""
+    from tool.lti import services
+
+    return list(services.fetch_memberships(launch))
+
+
+def course_roster(launch: Launch) -> list[Member] | None:
+    """Active members of the launch's course, or None when the platform offers no roster."""
+    if not launch.nrps_url:
+        return None
+    store = current_app.extensions["kv_store"]
+    key = f"roster:{launch.launch_id}"
+    cached = store.get(key)
+    if cached is not None:
+        return [Member(**{**m, "roles": tuple(m["roles"])}) for m in json.loads(cached)]
+    try:
+        raw = _fetch_members(launch)
+    except Exception:
+        # A roster is a convenience: without it the teacher types a label.
+        log.warning("roster unavailable for launch %s", launch.launch_id, exc_info=True)
+        return None
+    members = [
+        Member.from_nrps(m) for m in raw if m.get("user_id") and m.get("status", "Active") == "Active"
+    ]
+    store.set(key, json.dumps([asdict(m) for m in members]), ROSTER_TTL_SECONDS)
+    return members
+
+
+def learners(members: list[Member] | None) -> list[Member]:
+    return sorted((m for m in members or () if m.is_learner), key=lambda m: m.display_name.casefold())

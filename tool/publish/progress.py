@@ -1,0 +1,229 @@
+"""A published sequence's progress: creating its steps, reading their state, recording what happens.
+
+Views call these functions inside ``tool.db.transaction()``; nothing here
+commits. Successes and responses are written before any LMS call is made, so a
+failing LMS never loses a teacher's verdict or a student's work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tool.db import utcnow
+from tool.generation.model import Sequence as SequenceContent
+from tool.generation.model import Task
+from tool.publish import neutral, staging
+from tool.publish.models import Publication, PublishedStep, StepEvent, StepProgress
+from tool.teacher.models import Sequence, SequenceVersion
+
+MAX_NOTE_CHARS = 2000
+MAX_RESPONSE_CHARS = 10000
+
+
+class NotPublishable(Exception):
+    """Why a sequence cannot be published yet, in words for the teacher."""
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One step as the teacher's progress view shows it."""
+
+    step: PublishedStep
+    task: Task
+    state: staging.StepState
+    opens_on: date | None
+    due_on: date | None
+    progress: StepProgress | None
+
+
+def publication_content(db: Session, publication: Publication) -> SequenceContent:
+    """The sequence content that was published (the version recorded on the publication)."""
+    version = db.scalars(
+        select(SequenceVersion).where(
+            SequenceVersion.sequence_id == publication.sequence_id,
+            SequenceVersion.number == publication.version_number,
+        )
+    ).one()
+    return SequenceContent.model_validate(version.content)
+
+
+def check_publishable(sequence: Sequence, content: SequenceContent | None) -> None:
+    """Raise ``NotPublishable`` unless the sequence can be put in front of its student.
+
+    We refuse, rather than improvise, when a task lacks student instructions: the
+    only fallback would be the teacher-facing "what the student does" text,
+    which may name the difficulty in words the student should not read.
+    """
+    if content is None or sequence.current_version is None:
+        raise NotPublishable("This sequence has no finished version yet.")
+    if sequence.target_user is None:
+        raise NotPublishable(
+            "This sequence's student was typed as a label, so Stepping Stones cannot recognise them "
+            "when they open a step. Duplicate it for a student picked from the class list, then publish that."
+        )
+    missing = [str(i + 1) for i, task in enumerate(content.tasks) if not (task.student_instructions or "").strip()]
+    if missing:
+        raise NotPublishable(
+            f"Task {', '.join(missing)} has no instructions for the student. "
+            "Add them on the review page (edit the task), then publish."
+        )
+
+
+def get_publication(db: Session, sequence_id: int) -> Publication | None:
+    return db.scalars(select(Publication).where(Publication.sequence_id == sequence_id)).first()
+
+
+def ensure_publication(
+    db: Session,
+    sequence: Sequence,
+    content: SequenceContent,
+    plan: staging.ReleasePlan,
+    *,
+    method: str,
+    registration_id: int,
+    deployment_pk: int,
+    context_id: str,
+    platform_family: str | None,
+    lineitems_url: str | None,
+) -> Publication:
+    """The sequence's publication with one step per task, created or updated in place.
+
+    Re-publishing keeps existing step ids (so links already in the LMS and the
+    student's progress stay valid) and adds steps for new tasks.
+    """
+    check_publishable(sequence, content)
+    assert sequence.current_version is not None
+    publication = get_publication(db, sequence.id)
+    if publication is None:
+        publication = Publication(sequence_id=sequence.id, attempts=0, status="pending")
+        db.add(publication)
+    publication.version_number = sequence.current_version
+    publication.method = method
+    publication.release_mode = plan.mode.value
+    publication.start_date = plan.start
+    publication.spacing_days = plan.spacing_days
+    publication.timezone = plan.timezone
+    publication.registration_id = registration_id
+    publication.deployment_pk = deployment_pk
+    publication.context_id = context_id
+    publication.platform_family = platform_family
+    publication.lineitems_url = lineitems_url or publication.lineitems_url
+    if publication.status == "failed":
+        publication.status = "pending"
+    db.flush()
+    have = {step.index for step in publication.steps}
+    for index in range(len(content.tasks)):
+        if index not in have:
+            db.add(
+                PublishedStep(
+                    publication_id=publication.id,
+                    index=index,
+                    resource_id=neutral.resource_id(sequence.public_id, index + 1),
+                )
+            )
+    db.flush()
+    db.refresh(publication)
+    return publication
+
+
+def live_steps(publication: Publication, content: SequenceContent) -> list[PublishedStep]:
+    """The steps that correspond to a task of the published version, in order."""
+    return [step for step in publication.steps if step.index < len(content.tasks)]
+
+
+def succeeded_flags(steps: list[PublishedStep]) -> list[bool]:
+    return [bool(step.progress and step.progress.succeeded_at) for step in steps]
+
+
+def facts(progress: StepProgress | None) -> staging.StepFacts:
+    if progress is None:
+        return staging.StepFacts()
+    return staging.StepFacts(
+        responded_at=progress.responded_at,
+        succeeded_at=progress.succeeded_at,
+        adjusted_at=progress.adjusted_at,
+    )
+
+
+def step_rows(publication: Publication, content: SequenceContent, now: datetime) -> list[StepRow]:
+    plan = publication.plan
+    steps = live_steps(publication, content)
+    flags = succeeded_flags(steps)
+    return [
+        StepRow(
+            step=step,
+            task=content.tasks[step.index],
+            state=staging.step_state(staging.is_open(plan, step.index, flags, now), facts(step.progress)),
+            opens_on=staging.opens_on(plan, step.index),
+            due_on=staging.due_on(plan, step.index),
+            progress=step.progress,
+        )
+        for step in steps
+    ]
+
+
+def find_step(db: Session, public_id: str) -> PublishedStep | None:
+    return db.scalars(select(PublishedStep).where(PublishedStep.public_id == public_id)).first()
+
+
+def _progress(db: Session, step: PublishedStep) -> StepProgress:
+    if step.progress is None:
+        progress = StepProgress(step_id=step.id, score_status="none", score_attempts=0)
+        db.add(progress)
+        db.flush()
+        db.refresh(step)
+        return progress
+    return step.progress
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    cleaned = (text or "").strip()
+    return cleaned[:limit] or None
+
+
+def record_response(db: Session, step: PublishedStep, text: str | None, kind: str, actor_sub: str) -> StepProgress:
+    """The student's answer (text, or "I did it"); each one is also kept in the history."""
+    progress = _progress(db, step)
+    body = "I did it." if kind == "did_it" else _clip(text, MAX_RESPONSE_CHARS)
+    progress.response_text = body
+    progress.response_kind = kind
+    progress.responded_at = utcnow()
+    db.add(StepEvent(step_id=step.id, kind="responded", text=body, actor_sub=actor_sub))
+    db.flush()
+    return progress
+
+
+def mark_succeeded(db: Session, step: PublishedStep, note: str | None, actor_sub: str) -> StepProgress:
+    """Record the teacher's confirmation; a second click keeps the first date.
+
+    Leaves the score ``pending`` for ``tool.publish.scores`` to send.
+    """
+    progress = _progress(db, step)
+    if progress.succeeded_at is None:
+        progress.succeeded_at = utcnow()
+        progress.success_note = _clip(note, MAX_NOTE_CHARS)
+        db.add(StepEvent(step_id=step.id, kind="succeeded", text=progress.success_note, actor_sub=actor_sub))
+    if progress.score_status in ("none", "failed"):
+        progress.score_status = "pending"
+    db.flush()
+    return progress
+
+
+def ask_another_go(db: Session, step: PublishedStep, note: str | None, actor_sub: str) -> StepProgress:
+    """Keep the step open with an adjustment; refused once the step has succeeded."""
+    progress = _progress(db, step)
+    if progress.succeeded_at is not None:
+        raise ValueError("This step has already succeeded.")
+    progress.adjusted_at = utcnow()
+    progress.adjustment_note = _clip(note, MAX_NOTE_CHARS)
+    db.add(StepEvent(step_id=step.id, kind="adjusted", text=progress.adjustment_note, actor_sub=actor_sub))
+    db.flush()
+    return progress
+
+
+def history(db: Session, step: PublishedStep) -> list[StepEvent]:
+    return list(db.scalars(select(StepEvent).where(StepEvent.step_id == step.id).order_by(StepEvent.id)))

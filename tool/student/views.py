@@ -1,0 +1,168 @@
+"""The student's view: their current step only, a place to respond, and nothing else.
+
+A student sees a step's content only when the launch's ``sub`` is the target
+student of the step's sequence, in the same registration, deployment and
+course. Anyone else gets a calm neutral page: published items are visible
+course-wide in most LMSs, so classmates will open them.
+
+Never rendered here: teacher scripts, "if the student struggles", the "why",
+the diagnostic, the avoidance, the skill name. Only ``student_instructions``
+(publishing refuses sequences without them) and the neutral step title.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, redirect, render_template, request
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from tool import db
+from tool.db import utcnow
+from tool.generation.model import Sequence as SequenceContent
+from tool.lti.launch import Launch
+from tool.lti.session import current_launch, launch_url
+from tool.publish import neutral, progress, staging
+from tool.publish.models import Publication, PublishedStep
+from tool.teacher.models import Course, Sequence, User
+
+bp = Blueprint("student", __name__, url_prefix="/student")
+
+
+@dataclass(frozen=True)
+class StudentStep:
+    """One line of the student's list: number, title and, for the current step only, the text."""
+
+    step: PublishedStep
+    title: str
+    status: str  # done | current | locked
+    locked_reason: str
+    instructions: str | None
+    needs_another_go: bool
+    last_response: str | None
+
+
+def _owns(launch: Launch, publication: Publication, sequence: Sequence) -> bool:
+    """True when this launch is the target student of this publication, in its course."""
+    target: User | None = sequence.target_user
+    if target is None or target.sub != launch.user_sub or target.registration_id != launch.registration_id:
+        return False
+    return (publication.registration_id, publication.deployment_pk, publication.context_id) == launch.scope_key
+
+
+def _requested_step_id(launch: Launch) -> str | None:
+    return request.values.get("step") or launch.custom.get("ss_step") or None
+
+
+def _own_publications(launch: Launch) -> list[tuple[Publication, Sequence]]:
+    registration_id, deployment_pk, context_id = launch.scope_key
+    rows = db.session().execute(
+        select(Publication, Sequence)
+        .join(Sequence, Publication.sequence_id == Sequence.id)
+        .join(Course, Sequence.course_id == Course.id)
+        .join(User, Sequence.target_user_id == User.id)
+        .where(
+            Publication.registration_id == registration_id,
+            Publication.deployment_pk == deployment_pk,
+            Publication.context_id == context_id,
+            Sequence.deleted_at.is_(None),
+            User.registration_id == launch.registration_id,
+            User.sub == launch.user_sub,
+        )
+        .order_by(Publication.id.desc())
+    )
+    return [(pub, seq) for pub, seq in rows.unique()]
+
+
+def _student_steps(publication: Publication, content: SequenceContent) -> list[StudentStep]:
+    now = utcnow()
+    plan = publication.plan
+    steps = progress.live_steps(publication, content)
+    flags = progress.succeeded_flags(steps)
+    current = staging.current_step(plan, flags, now)
+    rows = []
+    for step in steps:
+        record = step.progress
+        if flags[step.index]:
+            status = "done"
+        elif step.index == current:
+            status = "current"
+        else:
+            status = "locked"
+        state = staging.step_state(status == "current", progress.facts(record))
+        rows.append(
+            StudentStep(
+                step=step,
+                title=neutral.step_title(step.number),
+                status=status,
+                locked_reason=staging.locked_reason(plan, step.index, flags, now) if status == "locked" else "",
+                instructions=content.tasks[step.index].student_instructions if status == "current" else None,
+                needs_another_go=state is staging.StepState.NEEDS_ANOTHER_GO,
+                last_response=record.response_text if record and status == "current" else None,
+            )
+        )
+    return rows
+
+
+def _render_publication(publication: Publication, asked_step: PublishedStep | None) -> str:
+    content = progress.publication_content(db.session(), publication)
+    rows = _student_steps(publication, content)
+    asked = next((row for row in rows if asked_step is not None and row.step.id == asked_step.id), None)
+    current = next((row for row in rows if row.status == "current"), None)
+    return render_template(
+        "student/steps.html",
+        rows=rows,
+        asked=asked,
+        current=current,
+        all_done=all(row.status == "done" for row in rows),
+        sent=request.args.get("sent") == "1",
+    )
+
+
+@bp.get("/")
+def home() -> str:
+    launch = current_launch()
+    step_id = _requested_step_id(launch)
+    if step_id:
+        step = progress.find_step(db.session(), step_id)
+        if step is None:
+            return render_template("student/not_for_you.html")
+        publication = step.publication
+        sequence = db.session().get(Sequence, publication.sequence_id)
+        if sequence is None or sequence.deleted_at is not None or not _owns(launch, publication, sequence):
+            return render_template("student/not_for_you.html")
+        return _render_publication(publication, step)
+    own = _own_publications(launch)
+    if not own:
+        return render_template("student/nothing_yet.html")
+    return _render_publication(own[0][0], None)
+
+
+@bp.post("/respond")
+def respond() -> Response | str:
+    launch = current_launch()
+    step = progress.find_step(db.session(), request.form.get("step", ""))
+    if step is None:
+        return render_template("student/not_for_you.html")
+    publication = step.publication
+    sequence = db.session().get(Sequence, publication.sequence_id)
+    if sequence is None or sequence.deleted_at is not None or not _owns(launch, publication, sequence):
+        return render_template("student/not_for_you.html")
+    content = progress.publication_content(db.session(), publication)
+    flags = progress.succeeded_flags(progress.live_steps(publication, content))
+    if staging.current_step(publication.plan, flags, utcnow()) != step.index:
+        # A stale tab or a hand-made request for a step that is not the current one.
+        return _render_publication(publication, step)
+    kind = "did_it" if request.form.get("kind") == "did_it" else "text"
+    text = request.form.get("response", "")
+    if kind == "text" and not text.strip():
+        return _render_publication(publication, step)
+    with db.transaction() as session:
+        progress.record_response(session, session.merge(step), text, kind, launch.user_sub)
+    return redirect(launch_url("student.home", step=step.public_id, sent="1"), code=303)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(launch_url, "launch_url")
+    app.register_blueprint(bp)

@@ -1,0 +1,199 @@
+"""Registrations and deployments as the launch path sees them, cached in process.
+
+A whole class launches at once, so the launch must not read configuration from
+the database each time. ``Registry`` keeps an immutable ``PlatformInfo`` per
+(issuer, client_id) and the ids of ACTIVE deployments. Negative answers are
+never cached, so a new registration or an activation done in another process
+(the CLI) is seen on the next launch; positive answers live ``CACHE_SECONDS``,
+and changes made through this module invalidate them at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from tool.lti.models import PLATFORM_FAMILIES, Deployment, Registration
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    """Immutable snapshot of a registration, safe to share between threads."""
+
+    pk: int
+    issuer: str
+    client_id: str
+    name: str
+    auth_login_url: str
+    auth_token_url: str
+    token_audience: str | None
+    jwks_url: str
+    platform_family: str
+    granted_scopes: frozenset[str]
+
+    @classmethod
+    def of(cls, row: Registration) -> PlatformInfo:
+        return cls(
+            pk=row.id,
+            issuer=row.issuer,
+            client_id=row.client_id,
+            name=row.name,
+            auth_login_url=row.auth_login_url,
+            auth_token_url=row.auth_token_url,
+            token_audience=row.token_audience,
+            jwks_url=row.jwks_url,
+            platform_family=row.platform_family,
+            granted_scopes=row.scopes,
+        )
+
+
+@dataclass(frozen=True)
+class DeploymentState:
+    pk: int
+    active: bool
+    created_now: bool
+
+
+class Registry:
+    """Per-app, thread-safe lookups of registrations and deployments."""
+
+    CACHE_SECONDS = 60.0
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._lock = threading.Lock()
+        self._platforms: dict[tuple[str, str], tuple[float, PlatformInfo]] = {}
+        self._active: dict[tuple[int, str], tuple[float, int]] = {}
+
+    # -- reads on the launch path -------------------------------------------------
+    def find(self, issuer: str, client_id: str | None) -> PlatformInfo | None:
+        """The registration for (issuer, client_id); without client_id, the issuer's only one."""
+        if client_id:
+            hit = self._platforms.get((issuer, client_id))
+            if hit and time.monotonic() - hit[0] < self.CACHE_SECONDS:
+                return hit[1]
+        with self._sessions() as db:
+            query = select(Registration).where(Registration.issuer == issuer)
+            if client_id:
+                query = query.where(Registration.client_id == client_id)
+            rows = db.scalars(query.limit(2)).all()
+        if len(rows) != 1:
+            return None
+        info = PlatformInfo.of(rows[0])
+        with self._lock:
+            self._platforms[(info.issuer, info.client_id)] = (time.monotonic(), info)
+        return info
+
+    def clients_of(self, issuer: str) -> list[str]:
+        with self._sessions() as db:
+            return list(db.scalars(select(Registration.client_id).where(Registration.issuer == issuer)))
+
+    def deployment(self, platform: PlatformInfo, deployment_id: str, start_active: bool) -> DeploymentState:
+        """The deployment's state; first sight creates it (inactive unless ``start_active``)."""
+        key = (platform.pk, deployment_id)
+        hit = self._active.get(key)
+        if hit and time.monotonic() - hit[0] < self.CACHE_SECONDS:
+            return DeploymentState(pk=hit[1], active=True, created_now=False)
+        created = False
+        with self._sessions() as db:
+            row = db.scalars(
+                select(Deployment).where(
+                    Deployment.registration_id == platform.pk, Deployment.deployment_id == deployment_id
+                )
+            ).first()
+            if row is None:
+                row = Deployment(registration_id=platform.pk, deployment_id=deployment_id, active=start_active)
+                db.add(row)
+                try:
+                    db.commit()
+                    created = True
+                except IntegrityError:  # a concurrent launch created it first
+                    db.rollback()
+                    row = db.scalars(
+                        select(Deployment).where(
+                            Deployment.registration_id == platform.pk,
+                            Deployment.deployment_id == deployment_id,
+                        )
+                    ).one()
+            pk, active = row.id, row.active
+        if active:
+            with self._lock:
+                self._active[key] = (time.monotonic(), pk)
+        return DeploymentState(pk=pk, active=active, created_now=created)
+
+    # -- changes (admin, dynamic registration) -------------------------------------
+    def save_registration(
+        self,
+        *,
+        issuer: str,
+        client_id: str,
+        auth_login_url: str,
+        auth_token_url: str,
+        jwks_url: str,
+        token_audience: str | None = None,
+        platform_family: str = "other",
+        granted_scopes: str = "",
+        name: str = "",
+        deployment_ids: tuple[str, ...] = (),
+        deployments_active: bool = True,
+    ) -> PlatformInfo:
+        """Create or update a registration (and add deployments); invalidates the cache."""
+        if platform_family not in PLATFORM_FAMILIES:
+            raise ValueError(f"platform family must be one of {', '.join(PLATFORM_FAMILIES)}")
+        with self._sessions.begin() as db:
+            row = db.scalars(
+                select(Registration).where(Registration.issuer == issuer, Registration.client_id == client_id)
+            ).first()
+            if row is None:
+                row = Registration(issuer=issuer, client_id=client_id)
+                db.add(row)
+            row.auth_login_url = auth_login_url
+            row.auth_token_url = auth_token_url
+            row.jwks_url = jwks_url
+            row.token_audience = token_audience or None
+            row.platform_family = platform_family
+            row.granted_scopes = granted_scopes
+            row.name = name
+            db.flush()
+            known = {d.deployment_id for d in row.deployments}
+            for deployment_id in deployment_ids:
+                if deployment_id not in known:
+                    row.deployments.append(Deployment(deployment_id=deployment_id, active=deployments_active))
+            db.flush()
+            info = PlatformInfo.of(row)
+        self.invalidate()
+        return info
+
+    def set_deployment_active(self, issuer: str, client_id: str, deployment_id: str, active: bool) -> bool:
+        """Activate (or deactivate) a deployment, creating it if unknown; False if no registration."""
+        with self._sessions.begin() as db:
+            reg = db.scalars(
+                select(Registration).where(Registration.issuer == issuer, Registration.client_id == client_id)
+            ).first()
+            if reg is None:
+                return False
+            row = next((d for d in reg.deployments if d.deployment_id == deployment_id), None)
+            if row is None:
+                reg.deployments.append(Deployment(deployment_id=deployment_id, active=active))
+            else:
+                row.active = active
+        self.invalidate()
+        return True
+
+    def all_registrations(self) -> list[tuple[PlatformInfo, list[tuple[str, bool]]]]:
+        with self._sessions() as db:
+            rows = db.scalars(select(Registration).order_by(Registration.id)).all()
+            return [
+                (PlatformInfo.of(r), [(d.deployment_id, d.active) for d in r.deployments]) for r in rows
+            ]
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._platforms.clear()
+            self._active.clear()

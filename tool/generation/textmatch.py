@@ -1,0 +1,179 @@
+"""Plain, explainable text matching shared by the parser and the quality checker.
+
+Everything here is deterministic and cheap: word lists come from
+``config/lexicons`` (see its docstring for the list syntax), are compiled to
+one regular expression per list the first time they are used, and are cached.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from config.lexicons import lexicon_list
+from tool.generation.model import Source
+
+# Typographic quotes are normalised to ASCII so "you’re" matches "you're".
+# Each replacement is one character for one, so match offsets stay valid.
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+# How many words before a match a negation may sit and still negate it
+# ("never offer stickers, points or prizes" negates all three).
+NEGATION_WINDOW = 6
+
+# A clause ends at sentence punctuation, a semicolon, a dash or a line break;
+# a negation does not reach across it.
+_CLAUSE_BREAK = re.compile(r"[.!?;:\n—–]")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def normalise(text: str) -> str:
+    """Lower-case with ASCII quotes; same length as the input."""
+    return text.translate(_QUOTES).lower()
+
+
+def _phrase_pattern(phrase: str) -> str:
+    parts = []
+    for token in normalise(phrase).split():
+        if token.endswith("*"):
+            parts.append(re.escape(token[:-1]) + r"[\w']*")
+        else:
+            parts.append(re.escape(token))
+    body = r"\s+".join(parts)
+    # Look-arounds rather than \b so a phrase may start or end with punctuation ("you can do it!").
+    norm = normalise(phrase).strip()
+    before = r"(?<![\w'])" if norm[:1].isalnum() else ""
+    after = r"(?![\w'])" if norm[-1:].isalnum() or norm[-1:] in "*'" else ""
+    return before + body + after
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: str
+    start: int
+    end: int
+
+
+class PhraseMatcher:
+    """Finds any phrase of a word list in text, case-insensitively, on word boundaries."""
+
+    def __init__(self, phrases: tuple[str, ...], exceptions: tuple[str, ...] = ()) -> None:
+        ordered = sorted(set(phrases), key=len, reverse=True)  # longest first: "sticker chart" over "sticker"
+        self._regex = re.compile("|".join(_phrase_pattern(p) for p in ordered)) if ordered else None
+        self._exceptions = PhraseMatcher(exceptions) if exceptions else None
+
+    def find_all(self, text: str) -> list[Match]:
+        """Every non-overlapping match, minus those inside an exception phrase."""
+        if self._regex is None:
+            return []
+        norm = normalise(text)
+        found = [Match(m.group(0), m.start(), m.end()) for m in self._regex.finditer(norm)]
+        if self._exceptions is not None and found:
+            spans = [(e.start, e.end) for e in self._exceptions.find_all(text)]
+            found = [m for m in found if not any(s <= m.start and m.end <= e for s, e in spans)]
+        return found
+
+    def search(self, text: str) -> Match | None:
+        found = self.find_all(text)
+        return found[0] if found else None
+
+
+@cache
+def matcher(lexicon: str, key: str, exceptions_key: str | None = None) -> PhraseMatcher:
+    """The cached matcher for one lexicon list (with its optional exceptions list)."""
+    exceptions = lexicon_list(lexicon, exceptions_key) if exceptions_key else ()
+    return PhraseMatcher(lexicon_list(lexicon, key), exceptions)
+
+
+def is_negated(text: str, match: Match) -> bool:
+    """True when a negation word sits shortly before ``match`` in the same clause.
+
+    "Avoid stickers or points" and "no rewards" are advice against, not
+    recommendations. The rule is deliberately simple: look back at most
+    NEGATION_WINDOW words, never across a sentence or clause break.
+    """
+    norm = normalise(text)
+    breaks = list(_CLAUSE_BREAK.finditer(norm, 0, match.start))
+    clause_start = breaks[-1].end() if breaks else 0
+    words = _WORD.findall(norm[clause_start : match.start])[-NEGATION_WINDOW:]
+    return bool(words) and matcher("banned", "negations").search(" ".join(words)) is not None
+
+
+def find_unnegated(text: str, phrases: PhraseMatcher) -> list[Match]:
+    return [m for m in phrases.find_all(text) if not is_negated(text, m)]
+
+
+def excerpt(text: str, match: Match | None = None, limit: int = 200) -> str:
+    """The sentence around ``match`` (or the start of ``text``), cut to ``limit`` characters."""
+    if match is None:
+        flat = " ".join(text.split())
+        return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    start = max((m.end() for m in re.finditer(r"[.!?\n]\s", text[: match.start])), default=0)
+    tail = re.search(r"[.!?\n]", text[match.end :])
+    end = match.end + tail.end() if tail else len(text)
+    sentence = " ".join(text[start:end].split())
+    if len(sentence) <= limit:
+        return sentence
+    found = normalise(sentence).find(match.phrase)
+    lo = max(0, found - limit // 3) if found >= 0 else 0
+    cut = sentence[lo : lo + limit - 2]
+    return ("…" if lo else "") + cut + "…"
+
+
+# --- content words ---------------------------------------------------------------------------
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    return frozenset(normalise(w) for w in lexicon_list("stopwords", "stopwords"))
+
+
+def stem(word: str) -> str:
+    """A crude stem so "writes", "writing" and "write" compare equal; good enough for overlap."""
+    for suffix in ("ing", "ed", "ly", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousl":
+        word = word[:-1]  # "planned" -> "plann" -> "plan"
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Stems of the words in ``text`` that are not stop words."""
+    stops = _stopwords()
+    return {stem(w) for w in _WORD.findall(normalise(text)) if w not in stops}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def recall(wanted: set[str], found_in: set[str]) -> float:
+    """Share of ``wanted`` words that also occur in ``found_in`` (0 when nothing is wanted)."""
+    return len(wanted & found_in) / len(wanted) if wanted else 0.0
+
+
+# --- sources of self-efficacy ----------------------------------------------------------------
+
+_SOURCE_KEYS = {
+    Source.MASTERY: "mastery",
+    Source.VICARIOUS: "vicarious",
+    Source.PERSUASION: "persuasion",
+    Source.PHYSIOLOGICAL: "physiological",
+}
+
+
+def infer_sources(text: str) -> list[Source]:
+    """Sources of self-efficacy the prose talks about, in order of first mention."""
+    first_seen: list[tuple[int, Source]] = []
+    for source, key in _SOURCE_KEYS.items():
+        hit = matcher("sources", key).search(text)
+        if hit is not None:
+            first_seen.append((hit.start, source))
+    return [source for _, source in sorted(first_seen, key=lambda pair: pair[0])]

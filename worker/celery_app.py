@@ -11,6 +11,16 @@ from celery import Celery, Task
 from flask import Flask
 
 
+def _transport_options(broker_url: str, longest_retry_chain: int) -> dict[str, Any]:
+    """Per-transport options; kombu passes the SQLAlchemy transport's straight to ``create_engine``."""
+    if broker_url.startswith("sqla+"):
+        # The embedded broker: wait for SQLite's write lock instead of failing a publish.
+        return {"connect_args": {"timeout": 30}} if "sqlite" in broker_url else {}
+    # Redis: a message unacknowledged for longer than this is redelivered; keep it above
+    # the longest retry chain so a slow task is never run twice at once.
+    return {"visibility_timeout": max(3600, longest_retry_chain * 2)}
+
+
 def celery_init_app(app: Flask) -> Celery[Any]:
     settings = app.config["SETTINGS"]
 
@@ -32,9 +42,7 @@ def celery_init_app(app: Flask) -> Celery[Any]:
         worker_prefetch_multiplier=1,
         task_soft_time_limit=settings.task_soft_time_limit,
         task_time_limit=settings.task_time_limit,
-        # A message unacknowledged for longer than this is redelivered: keep it above
-        # the longest retry chain so a slow task is never run twice at once.
-        broker_transport_options={"visibility_timeout": max(3600, longest_retry_chain * 2)},
+        broker_transport_options=_transport_options(settings.broker_url, longest_retry_chain),
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )

@@ -28,6 +28,9 @@ PLACEHOLDERS: dict[Role, str] = {
 RESTORABLE: tuple[Role, ...] = ("target", "teacher")
 
 M = TypeVar("M", bound=BaseModel)
+# Any e-mail address, known or not, is removed: it identifies someone and never helps drafting.
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_PLACEHOLDER = "[email removed]"
 
 
 @dataclass(frozen=True)
@@ -59,37 +62,39 @@ class Redactor:
     """Replaces identifying terms; build once per job from everyone we know."""
 
     people: list[Person]
-    _patterns: list[tuple[re.Pattern[str], Role]] = field(init=False, default_factory=list)
+    _pattern: re.Pattern[str] | None = field(init=False, default=None)
+    _roles: dict[str, Role] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        terms: dict[str, Role] = {}
-        # The target wins over "classmate" if a name is shared; the teacher over both
-        # is wrong (a shared first name most likely means the student), so order matters.
+        # Later roles overwrite earlier ones for a shared name: a first name shared by the
+        # target and a classmate is most likely meant as the target.
         for role in ("teacher", "classmate", "target"):
             for person in self.people:
                 if person.role != role:
                     continue
                 for term in (*person.names, *person.emails, *person.ids):
                     if len(term) >= 2:
-                        terms[term.casefold()] = role
-        # Longest first, so "Sam Student" is replaced whole before "Sam".
-        for term in sorted(terms, key=len, reverse=True):
-            pattern = re.compile(rf"(?<![\w@.]){re.escape(term)}(?![\w@])", re.IGNORECASE)
-            self._patterns.append((pattern, terms[term]))
+                        self._roles[term.casefold()] = role
+        if self._roles:
+            # One alternation, longest first, applied in a single pass: "Sam Student" is
+            # replaced whole before "Sam", and placeholders are never re-scanned.
+            terms = sorted(self._roles, key=len, reverse=True)
+            alternation = "|".join(re.escape(t) for t in terms)
+            self._pattern = re.compile(rf"(?<![\w@.])(?:{alternation})(?![\w@])", re.IGNORECASE)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        placeholder = PLACEHOLDERS[self._roles[match.group(0).casefold()]]
+        before = match.string[: match.start()].rstrip()
+        # Sentence start: capitalise so the text still reads naturally.
+        if (not before or before[-1] in ".!?:\n") and placeholder[0].isalpha():
+            return placeholder[0].upper() + placeholder[1:]
+        return placeholder
 
     def text(self, value: str) -> str:
-        for pattern, role in self._patterns:
-            placeholder = PLACEHOLDERS[role]
-
-            def replace(match: re.Match[str], placeholder: str = placeholder) -> str:
-                before = match.string[: match.start()].rstrip()
-                # Sentence start: capitalise so the text still reads naturally.
-                if (not before or before[-1] in ".!?:\n") and placeholder[0].isalpha():
-                    return placeholder[0].upper() + placeholder[1:]
-                return placeholder
-
-            value = pattern.sub(replace, value)
-        return value
+        value = EMAIL.sub(EMAIL_PLACEHOLDER, value)
+        if self._pattern is None:
+            return value
+        return self._pattern.sub(self._replace, value)
 
     def model(self, value: M) -> M:
         """A copy of ``value`` with every string field redacted."""

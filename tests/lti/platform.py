@@ -74,7 +74,7 @@ class LoopbackPlatform:
         self._server.server_close()
 
     # -- tokens ---------------------------------------------------------------------
-    def claims(self, nonce: str, deployment_id: str = "dep-1", **overrides: Any) -> dict[str, Any]:
+    def claims(self, login_nonce: str, /, deployment_id: str = "dep-1", **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -82,7 +82,7 @@ class LoopbackPlatform:
             "sub": "user-123",
             "iat": now,
             "exp": now + 60,
-            "nonce": nonce,
+            "nonce": login_nonce,
             "name": "Sam Student",
             "given_name": "Sam",
             "family_name": "Student",

@@ -80,7 +80,7 @@ def get_publication(db: Session, sequence_id: int) -> Publication | None:
 def ensure_publication(
     db: Session,
     sequence: Sequence,
-    content: SequenceContent,
+    content: SequenceContent | None,
     plan: staging.ReleasePlan,
     *,
     method: str,
@@ -96,7 +96,7 @@ def ensure_publication(
     student's progress stay valid) and adds steps for new tasks.
     """
     check_publishable(sequence, content)
-    assert sequence.current_version is not None
+    assert content is not None and sequence.current_version is not None  # checked just above
     publication = get_publication(db, sequence.id)
     if publication is None:
         publication = Publication(sequence_id=sequence.id, attempts=0, status="pending")

@@ -120,6 +120,14 @@ def _render_publication(publication: Publication, asked_step: PublishedStep | No
     )
 
 
+def _remember_line_item(step: PublishedStep, launch: Launch) -> None:
+    """Deep-linked steps learn their line item from the student's launch (the LMS made it)."""
+    if step.line_item_url is None and launch.ags_lineitem_url:
+        with db.transaction():
+            step.line_item_url = launch.ags_lineitem_url
+            step.line_item_recorded_at = utcnow()
+
+
 @bp.get("/")
 def home() -> str:
     launch = current_launch()
@@ -132,6 +140,7 @@ def home() -> str:
         sequence = db.session().get(Sequence, publication.sequence_id)
         if sequence is None or sequence.deleted_at is not None or not _owns(launch, publication, sequence):
             return render_template("student/not_for_you.html")
+        _remember_line_item(step, launch)
         return _render_publication(publication, step)
     own = _own_publications(launch)
     if not own:

@@ -1,0 +1,71 @@
+"""Celery task that publishes a sequence as LMS assignments (AGS).
+
+Takes a publication id and re-reads everything; safe to run twice (see
+``tool.publish.ags_publisher.run_publish``). Transient LMS failures are retried
+with exponential backoff and jitter up to ``MAX_RETRIES``; after that, or on a
+permanent failure, the publication is ``failed`` with the reason for the
+teacher, who can publish again (which resumes, never duplicates).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from flask import current_app
+
+from tool import db as database
+from tool.publish.ags_publisher import run_publish
+from tool.publish.lms import PUBLISH_SCOPES, LmsError, TransientLmsError
+from tool.publish.lms_client import ags_client_for
+from tool.publish.models import Publication
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+BACKOFF_FACTOR = 2  # seconds: the n-th retry waits up to 2 * 2**n
+BACKOFF_MAX = 120
+
+
+def _fail(publication_id: int, reason: str) -> None:
+    session = database.session()
+    session.rollback()
+    publication = session.get(Publication, publication_id)
+    if publication is not None:
+        publication.status = "failed"
+        publication.last_error = reason
+        session.commit()
+
+
+def execute_publish(publication_id: int, *, steps_limit: int | None = None) -> str:
+    """Run one publish attempt in the current app context; raises ``TransientLmsError`` to retry."""
+    session = database.session()
+    publication = session.get(Publication, publication_id)
+    if publication is None:
+        return "missing"
+    try:
+        client = ags_client_for(current_app, publication.registration_id, PUBLISH_SCOPES)
+    except TransientLmsError:
+        raise
+    except LmsError as exc:
+        _fail(publication_id, str(exc))
+        return "failed"
+    return run_publish(
+        session, publication_id, client, current_app.config["SETTINGS"].base_url, steps_limit=steps_limit
+    )
+
+
+@shared_task(bind=True, name="tool.publish.publish_to_lms", max_retries=MAX_RETRIES)
+def publish_to_lms(self, publication_id: int) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return execute_publish(publication_id)
+    except TransientLmsError as exc:
+        if self.request.retries >= MAX_RETRIES:
+            _fail(publication_id, f"{exc} Stepping Stones tried {MAX_RETRIES + 1} times; publish again later.")
+            return "failed"
+        countdown = get_exponential_backoff_interval(
+            BACKOFF_FACTOR, self.request.retries, BACKOFF_MAX, full_jitter=True
+        )
+        log.info("publication %s: transient LMS failure, retry in %ss: %s", publication_id, countdown, exc)
+        raise self.retry(exc=exc, countdown=countdown) from exc

@@ -6,7 +6,9 @@ data. Conventions (applied by ``tool.generation.checks.text.PhraseMatcher``):
 
 - matching is case-insensitive and word-boundary aware;
 - a trailing ``*`` matches any word ending (``sticker*`` matches "stickers");
-- a single space matches any run of whitespace.
+- a single space matches any run of whitespace;
+- a list ``<name>_exceptions`` next to ``<name>`` excuses matches that lie
+  inside one of its phrases ("you can do it because ..." is credible).
 
 Files are read once per process and cached; callers must not mutate results.
 """

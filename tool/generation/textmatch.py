@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from config.lexicons import lexicon_list
+from config.lexicons import lexicon_list, load_lexicon
 from tool.generation.model import Source
 
 # Typographic quotes are normalised to ASCII so "you’re" matches "you're".
@@ -33,7 +33,8 @@ def normalise(text: str) -> str:
     return text.translate(_QUOTES).lower()
 
 
-def _phrase_pattern(phrase: str) -> str:
+def _phrase_body(phrase: str) -> str:
+    """One phrase as a regex, without the leading word boundary (the caller adds it once)."""
     parts = []
     for token in normalise(phrase).split():
         if token.endswith("*"):
@@ -41,11 +42,27 @@ def _phrase_pattern(phrase: str) -> str:
         else:
             parts.append(re.escape(token))
     body = r"\s+".join(parts)
-    # Look-arounds rather than \b so a phrase may start or end with punctuation ("you can do it!").
-    norm = normalise(phrase).strip()
-    before = r"(?<![\w'])" if norm[:1].isalnum() else ""
-    after = r"(?![\w'])" if norm[-1:].isalnum() or norm[-1:] in "*'" else ""
-    return before + body + after
+    # Look-arounds rather than \b so a phrase may end with punctuation ("you can do it!").
+    last = normalise(phrase).strip()[-1:]
+    return body + (r"(?![\w'])" if last.isalnum() or last in "*'" else "")
+
+
+def _compile(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for a whole list.
+
+    The word-start check and a first-character class sit outside the
+    alternation, so the engine rejects most positions before trying any phrase
+    (this keeps the checker to a few milliseconds per document).
+    """
+    ordered = sorted({normalise(p).strip() for p in phrases}, key=len, reverse=True)  # longest wins
+    at_word = [p for p in ordered if p[:1].isalnum()]
+    other = [p for p in ordered if not p[:1].isalnum()]
+    branches = []
+    if at_word:
+        firsts = "".join(sorted({re.escape(p[0]) for p in at_word}))
+        branches.append(rf"(?<![\w'])(?=[{firsts}])(?:{'|'.join(_phrase_body(p) for p in at_word)})")
+    branches += [_phrase_body(p) for p in other]
+    return re.compile("|".join(branches)) if branches else None
 
 
 @dataclass(frozen=True)
@@ -59,8 +76,7 @@ class PhraseMatcher:
     """Finds any phrase of a word list in text, case-insensitively, on word boundaries."""
 
     def __init__(self, phrases: tuple[str, ...], exceptions: tuple[str, ...] = ()) -> None:
-        ordered = sorted(set(phrases), key=len, reverse=True)  # longest first: "sticker chart" over "sticker"
-        self._regex = re.compile("|".join(_phrase_pattern(p) for p in ordered)) if ordered else None
+        self._regex = _compile(phrases)
         self._exceptions = PhraseMatcher(exceptions) if exceptions else None
 
     def find_all(self, text: str) -> list[Match]:
@@ -80,9 +96,9 @@ class PhraseMatcher:
 
 
 @cache
-def matcher(lexicon: str, key: str, exceptions_key: str | None = None) -> PhraseMatcher:
-    """The cached matcher for one lexicon list (with its optional exceptions list)."""
-    exceptions = lexicon_list(lexicon, exceptions_key) if exceptions_key else ()
+def matcher(lexicon: str, key: str) -> PhraseMatcher:
+    """The cached matcher for one lexicon list; a ``<key>_exceptions`` list, if any, excuses matches."""
+    exceptions = load_lexicon(lexicon).get(f"{key}_exceptions", ())
     return PhraseMatcher(lexicon_list(lexicon, key), exceptions)
 
 

@@ -211,13 +211,11 @@ class _Parser:
     def _find_title(self) -> int:
         for i, raw in enumerate(self.lines):
             text = self._plain(raw)
-            if not text:
-                continue
             title = _TITLE.match(text)
             if title:
                 self.draft.title = title.group(1).strip()
                 return i + 1
-            if _key(text) in _SECTIONS or _LABEL.match(raw.strip()):
+            if (text and _key(text) in _SECTIONS) or _LABEL.match(raw.strip()):
                 raise ParseError(
                     f"expected the title line '## {L.TITLE}: <skill>' before anything else", i + 1
                 )

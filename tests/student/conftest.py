@@ -1,3 +1,3 @@
-"""Fixtures for student tests (shared with the publish tests): the devlms + tool on loopback ports, and a real worker."""
+"""Fixtures shared with the publish tests: devlms + tool on loopback ports, a real worker."""
 
 from publish.e2e import lms_world, worker  # noqa: F401  (fixtures)

@@ -197,3 +197,10 @@ class Registry:
         with self._lock:
             self._platforms.clear()
             self._active.clear()
+
+
+def find_by_pk(registry: Registry, pk: int) -> PlatformInfo | None:
+    """A registration by primary key (workers get ids, not objects)."""
+    with registry._sessions() as db:
+        row = db.get(Registration, pk)
+        return PlatformInfo.of(row) if row else None

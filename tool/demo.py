@@ -37,17 +37,22 @@ def worker_command(pool: str = "solo") -> list[str]:
 
 
 def start_worker(env: dict[str, str] | None = None, log_path: Path | None = None) -> subprocess.Popen[bytes]:
-    """Start a real worker process with the given environment (default: ours)."""
-    out = open(log_path, "ab") if log_path else None  # noqa: SIM115  (lives as long as the process)
+    """Start a real worker process with the given environment (default: ours).
+
+    With ``log_path`` its output is appended there (the file handle is the child's;
+    ours is closed at once).
+    """
     repo_root = Path(__file__).resolve().parent.parent
-    return subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-        worker_command(),
-        cwd=repo_root,
-        env=env if env is not None else dict(os.environ),
-        stdout=out,
-        stderr=subprocess.STDOUT if out else None,
-        start_new_session=True,  # Ctrl-C in the terminal is ours to forward, not the worker's
-    )
+    argv = worker_command()
+    kwargs = {
+        "cwd": repo_root,
+        "env": env if env is not None else dict(os.environ),
+        "start_new_session": True,  # Ctrl-C in the terminal is ours to forward, not the worker's
+    }
+    if log_path is None:
+        return subprocess.Popen(argv, **kwargs)  # type: ignore[call-overload,no-any-return]  # noqa: S603
+    with open(log_path, "ab") as out:
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, **kwargs)  # type: ignore[call-overload,no-any-return]  # noqa: S603
 
 
 def stop_worker(process: subprocess.Popen[bytes]) -> None:

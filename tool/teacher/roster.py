@@ -1,7 +1,7 @@
 """The course roster for picking a target student (NRPS), cached per launch.
 
 The platform's Names and Role Provisioning Service is reached through the LTI
-core's client (``tool.lti.services``). When the launch carries no NRPS claim,
+core's client (``tool.lti.nrps``). When the launch carries no NRPS claim,
 or the platform refuses, ``course_roster`` returns None and the teacher types a
 label instead. Roster members are also the people whose names are removed
 before anything is sent to the LLM.
@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app
 
-from tool.lti.launch import LEARNER_ROLES, Launch
+from tool.lti.launch import INSTRUCTOR_ROLES, LEARNER_ROLES, Launch
 
 log = logging.getLogger(__name__)
 ROSTER_TTL_SECONDS = 600
@@ -33,7 +33,8 @@ class Member:
 
     @property
     def is_learner(self) -> bool:
-        return any(role in LEARNER_ROLES for role in self.roles)
+        instructor = any(role in INSTRUCTOR_ROLES for role in self.roles)
+        return not instructor and any(role in LEARNER_ROLES for role in self.roles)
 
     @property
     def display_name(self) -> str:
@@ -53,10 +54,11 @@ class Member:
 
 
 def _fetch_members(launch: Launch) -> list[dict[str, Any]]:
-    """Raw NRPS members (all pages), via the LTI core's service client."""
-    from tool.lti import services
+    """NRPS members (all pages, roles as full URIs), via the LTI core's client."""
+    from tool.lti.nrps import NrpsClient
+    from tool.lti.runtime import get_runtime
 
-    return list(services.fetch_memberships(launch))
+    return [asdict(m) for m in NrpsClient.for_launch(get_runtime(), launch).members()]
 
 
 def course_roster(launch: Launch) -> list[Member] | None:

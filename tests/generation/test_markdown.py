@@ -110,6 +110,8 @@ def test_star_bullets_other_heading_levels_and_task_dashes_parse_the_same(text: 
         .replace("### ", "## ")
         .replace("**Task 1: Talk It, See It**", "#### Task 1 — Talk It, See It")
         .replace("**Task 2: Talk It, Write One Sentence**", "**Task 2:** Talk It, Write One Sentence")
+        .replace("**Phrases to USE:**", "#### Phrases to USE")
+        .replace("**Primary barrier:** ", "#### Primary barrier\n")
         .replace("\n\n", "\n\n\n")
     )
     assert variant != text

@@ -283,9 +283,17 @@ class _Parser:
             return True
         if _TITLE.match(plain):
             raise ParseError("a second title line; one document holds one sequence", number)
+        if is_heading and key in self._labels_here():
+            # "#### Phrases to USE" or "#### Primary barrier": a label written as a heading.
+            self._field(number, plain.rstrip(":") + ":", "")
+            return True
         if is_heading:
             raise ParseError(f"unknown section '{plain}'; expected one of: {', '.join(_SECTION_TITLES)}", number)
         return False
+
+    def _labels_here(self) -> dict[str, str]:
+        return {None: _HEADER_KEYS, "diagnostic": _DIAG_KEYS, "tasks": _TASK_KEYS,
+                "coaching": _PHRASE_KEYS}.get(self.section, {})
 
     def _field(self, number: int, raw_label: str, value: str) -> None:
         key = _key(raw_label)

@@ -19,3 +19,14 @@ def platform() -> Iterator[LoopbackPlatform]:
 def registered(app: Flask, platform: LoopbackPlatform) -> LoopbackPlatform:
     register(app, platform)
     return platform
+
+
+@pytest.fixture
+def tool_server(settings):  # type: ignore[no-untyped-def]
+    from .live import live_tool
+
+    with live_tool(settings) as live:
+        yield live
+
+
+from devlms.pytest_plugin import devlms  # noqa: E402, F401

@@ -55,6 +55,10 @@ class LmsWorld:
         driver = LaunchDriver(self.lms)
         return driver.launch(self.flavour, self.client_id, user=user, **kw)
 
+    def launch_session_post(self, form: Any) -> requests.Response:
+        """POST an auto-submit form (e.g. the deep-linking response) as the browser would."""
+        return requests.post(form.action, data=form.fields, timeout=30)
+
     def teacher_token(self) -> str:
         response = self.launch("teacher", follow_redirects=False)
         assert response.status_code in (302, 303), response.text[:500]
@@ -93,6 +97,20 @@ class LmsWorld:
             )
             self.sequence_public_id = seq.public_id
             return seq.public_id
+
+    def publish_by_deep_link(self, **plan: str) -> tuple[str, list[Any]]:
+        """Teacher deep-linking launch -> pick the sequence -> the LMS accepts; returns (teacher lt, links)."""
+        from devlms.testing import parse_auto_submit_form
+
+        picker = self.launch("teacher", message="LtiDeepLinkingRequest")
+        assert urlsplit(picker.url).path == "/teacher/deep-link", picker.text[:1000]
+        token = parse_qs(urlsplit(picker.url).query)["lt"][0]
+        data = {"lt": token, "sequence": self.sequence_public_id, "mode": "mastery", **plan}
+        chosen = self.app.test_client().post("/teacher/deep-link", data=data)
+        assert chosen.status_code == 200, chosen.get_data(True)[:2000]
+        accepted = self.launch_session_post(parse_auto_submit_form(chosen.get_data(True), self.tool_url))
+        assert accepted.status_code == 200, accepted.text[:1000]
+        return token, sorted(self.assignments(), key=lambda link: link.title)
 
     def assignments(self) -> list[Any]:
         with self.platform.lock:

@@ -46,9 +46,7 @@ def test_step_two_is_locked_until_step_one_succeeds(app: Flask, client: FlaskCli
     assert "Practice step 1 — done" in opened
 
 
-def test_another_student_and_a_teacher_of_another_course_see_the_neutral_page(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_another_student_and_a_teacher_of_another_course_see_the_neutral_page(app: Flask, client: FlaskClient) -> None:
     world = make_world(app)
     steps = publish(app, world)
     for token in (

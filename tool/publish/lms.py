@@ -16,6 +16,8 @@ AGS_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.
 AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 PUBLISH_SCOPES = (AGS_LINEITEM,)
 SCORE_SCOPES = (AGS_SCORE,)
+# Asked for when granted: finding a step's line item by resourceId needs to read line items.
+SCORE_OPTIONAL_SCOPES = (AGS_LINEITEM_READONLY, AGS_LINEITEM)
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 

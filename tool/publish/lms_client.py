@@ -86,9 +86,12 @@ class HttpAgsClient:
         )
 
 
-def fetch_token(app: Flask, registration: Registration, scopes: tuple[str, ...]) -> str:
-    """One client-credentials access token for ``scopes`` from the registration's platform."""
+def fetch_token(
+    app: Flask, registration: Registration, scopes: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> str:
+    """One client-credentials access token for ``scopes`` (plus the ``optional`` ones granted)."""
     granted = registration.scopes
+    scopes = scopes + tuple(scope for scope in optional if scope in granted and scope not in scopes)
     missing = [scope for scope in scopes if granted and scope not in granted]
     if missing:
         raise LmsError(
@@ -130,11 +133,13 @@ def fetch_token(app: Flask, registration: Registration, scopes: tuple[str, ...])
     return str(token)
 
 
-def ags_client_for(app: Flask, registration_id: int, scopes: tuple[str, ...]) -> HttpAgsClient:
+def ags_client_for(
+    app: Flask, registration_id: int, scopes: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> HttpAgsClient:
     """A client for one job, holding one fresh token."""
     from tool import db
 
     registration = db.session().get(Registration, registration_id)
     if registration is None:
         raise LmsError("The course platform this sequence was published to is no longer registered.")
-    return HttpAgsClient(get_runtime(app).http, fetch_token(app, registration, scopes))
+    return HttpAgsClient(get_runtime(app).http, fetch_token(app, registration, scopes, optional))

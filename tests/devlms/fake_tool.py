@@ -88,6 +88,12 @@ class FakeTool:
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 
+    def service(self, platform: Platform, client_id: str, scopes: list[str]) -> requests.Session:
+        """A session carrying a bearer token for ``scopes`` (close it after use)."""
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {self.access_token(platform, client_id, scopes)}"
+        return session
+
     def deep_link_jwt(self, platform: Platform, client_id: str, deployment_id: str, items: list[dict[str, Any]],
                       data: str | None = None, **overrides: Any) -> str:
         now = int(time.time())

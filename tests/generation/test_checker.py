@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from config.lexicons import LexiconError, lexicon_list, load_lexicon
+from config.lexicons import LEXICON_DIR, LexiconError, lexicon_list, load_lexicon
 from tool.generation.checker import (
     CHECKS,
     check_sequence,
@@ -366,3 +366,14 @@ def test_lexicons_load_from_yaml_and_are_cached() -> None:
         lexicon_list("banned", "no_such_list")
     with pytest.raises(LexiconError):
         load_lexicon("no_such_file")
+
+
+def test_every_lexicon_file_is_a_mapping_of_string_lists() -> None:
+    """YAML turns bare `no`/`on` into booleans; the loader must have rejected any such entry."""
+    names = sorted(p.stem for p in LEXICON_DIR.glob("*.yaml"))
+    assert {"attribution", "banned", "sources", "stopwords", "student_voice", "task_signals"} <= set(names)
+    for name in names:
+        lists = load_lexicon(name)
+        assert lists and all(isinstance(v, str) and v for values in lists.values() for v in values)
+    assert "no" in lexicon_list("banned", "negations")
+    assert "on" in lexicon_list("stopwords", "stopwords")

@@ -123,6 +123,30 @@ def test_preamble_and_code_fence_around_the_document_are_ignored(text: str, seq:
     assert parse_markdown(wrapped) == seq
 
 
+def test_phrases_listed_one_per_line_without_bullets(text: str, seq: Sequence) -> None:
+    use = text.split("**Phrases to USE:**\n")[1].split("\n\n")[0]
+    unbulleted = text.replace(use, use.replace("- \"", "\""))
+    assert unbulleted != text
+    assert parse_markdown(unbulleted) == seq
+
+
+def test_deleting_or_cutting_any_line_never_crashes(text: str) -> None:
+    """Whatever a teacher deletes, the result is a sequence (checkable) or a ParseError; nothing else."""
+    lines = text.splitlines(keepends=True)
+    outcomes = {"parsed": 0, "error": 0}
+    for i in range(len(lines)):
+        for variant in ("".join(lines[:i] + lines[i + 1 :]), "".join(lines[:i])):
+            try:
+                parsed = parse_markdown(variant)
+            except ParseError as exc:
+                assert exc.line is None or 1 <= exc.line <= max(1, len(variant.splitlines()))
+                outcomes["error"] += 1
+            else:
+                check_sequence(parsed, require_own_fields=True)
+                outcomes["parsed"] += 1
+    assert outcomes["parsed"] > len(lines)  # most deletions leave a readable document
+
+
 def test_sources_are_inferred_from_prose_without_our_prefix(text: str) -> None:
     teacher_wrote = text.replace(
         "Mastery experience (+ verbal persuasion) — Three sentences",

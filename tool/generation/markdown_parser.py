@@ -176,6 +176,8 @@ class _Parser:
             self._field(number, label.group(1), label.group(2).lstrip(":").strip())
         elif bullet and self.section in ("coaching", "cautions") and not raw[:1].isspace():
             self._list_item(number, body)
+        elif self.section == "coaching" and self.draft.phrases and raw[:1] in "\"“":
+            self._list_item(number, body)  # phrases listed one per line without bullets
         else:
             self._continue(number, raw)
 

@@ -23,6 +23,8 @@ from .stack import Stack, launch_token, stack_factory, wait_for  # noqa: F401
 WORKER_TIMEOUT = 90
 
 STUDENT = USERS_BY_KEY["student1"]  # Sam Student
+CLASSMATE = USERS_BY_KEY["student2"]  # Sue Scholar
+OTHER = USERS_BY_KEY["student3"]  # Ravi Reader
 TEACHER = USERS_BY_KEY["teacher"]  # Tina Teacher
 
 
@@ -38,20 +40,28 @@ def request_form(lt: str, **extra: str) -> dict[str, str]:
             f"{STUDENT.name} ({STUDENT.email}, id {STUDENT.sub('canvas')}) talks well in class; "
             f"{TEACHER.name} says {STUDENT.given_name} froze in the last assessment."
         ),
-        "previous_attempts": f"{TEACHER.given_name} tried sentence starters with {STUDENT.given_name}.",
+        "previous_attempts": (
+            f"{TEACHER.given_name} tried sentence starters with {STUDENT.given_name}; "
+            f"pairing with {CLASSMATE.name} and {OTHER.given_name} did not help."
+        ),
         "student_strengths": "Detailed spoken answers in class discussion.",
     }
     form.update(extra)
     return form
 
 
-def submit_and_wait(stack: Stack, form_extra: dict[str, str] | None = None) -> tuple[requests.Session, str, str]:
+def submit_and_wait(
+    stack: Stack, form_extra: dict[str, str] | None = None, flavour: str = "canvas"
+) -> tuple[requests.Session, str, str]:
     """Launch as the teacher, submit the form, wait for the job to finish; (session, review URL, lt)."""
-    browser, landing = stack.teacher_session("canvas")
+    browser, landing = stack.teacher_session(flavour)
     assert "/teacher/" in landing
     lt = launch_token(landing)
     new_form = browser.get(f"{stack.tool_url}/teacher/new", params={"lt": lt}, timeout=10)
     assert new_form.status_code == 200 and "Target skill" in new_form.text
+    # The roster came from the LMS's Names and Roles service: learners only.
+    assert f'value="{STUDENT.sub(flavour)}"' in new_form.text  # type: ignore[arg-type]
+    assert f'value="{TEACHER.sub(flavour)}"' not in new_form.text  # type: ignore[arg-type]
     posted = browser.post(f"{stack.tool_url}/teacher/new", data=request_form(lt, **(form_extra or {})), timeout=10)
     assert posted.status_code == 200, posted.text[:500]
     review_url = posted.url
@@ -105,9 +115,13 @@ def test_openai_generator_end_to_end_never_sends_names(
         SS_LLM_MODEL="fake-model",
         SS_LLM_TIMEOUT_SECONDS="10",
     )
-    browser, review_url, _ = submit_and_wait(stack)
+    # The target is picked from the roster this time (no typed label).
+    browser, review_url, _ = submit_and_wait(
+        stack, {"target_label": "", "target_sub": STUDENT.sub("canvas")}, flavour="canvas"
+    )
     page = browser.get(review_url, timeout=10)
     assert "Task 1:" in page.text and "version 1 (generated)" in page.text
+    assert f"For <strong>{STUDENT.name}</strong>" in page.text  # the teacher sees the name
     assert fake_openai.chat_requests, "the worker never called the LLM server"
     sent = fake_openai.all_text()
     # The teacher's text carried names, e-mail and sub on purpose; none reached the LLM.
@@ -117,9 +131,12 @@ def test_openai_generator_end_to_end_never_sends_names(
         STUDENT.sub("canvas"),
         TEACHER.name,
         TEACHER.sub("canvas"),
+        CLASSMATE.name,
+        OTHER.name,
     ):
         assert needle not in sent, needle
-    for word in (STUDENT.given_name, TEACHER.given_name):
+    # (Family names "Student"/"Teacher" are ordinary words in any prompt, so given names are checked.)
+    for word in (STUDENT.given_name, TEACHER.given_name, CLASSMATE.given_name, OTHER.given_name):
         assert not re.search(rf"\b{word}\b", sent), word
     assert "the student" in json.loads(json.dumps(sent)).lower()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,7 @@ def test_student_instructions_never_carry_teacher_text() -> None:
             # Shown to the student exactly as written in the library: no teacher text can leak in.
             assert text in library
             assert request.current_avoidance[:25].lower() not in text.lower()
-            assert "you" in text.lower().split() or "your" in text.lower()
+            assert re.search(r"\byou(r)?\b", text.lower())
             for banned in ("avoid", "difficult", "hard", "can't", "struggle", "nervous", "{"):
                 assert banned not in text.lower()
 

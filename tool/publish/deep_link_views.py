@@ -18,6 +18,7 @@ import jwt
 from flask import abort, current_app, render_template, request
 
 from tool import db
+from tool.db import utcnow
 from tool.generation.model import Sequence as SequenceContent
 from tool.lti.launch import Launch
 from tool.lti.runtime import get_runtime
@@ -41,11 +42,14 @@ def _require_deep_linking(launch: Launch) -> dict[str, Any]:
     return settings
 
 
-def deep_link_items(publication: Publication, sequence_public_id: str, base_url: str) -> list[dict[str, Any]]:
-    """One neutral ltiResourceLink per published step, with its line item and dates."""
+def deep_link_items(
+    publication: Publication, content: SequenceContent | None, sequence_public_id: str, base_url: str
+) -> list[dict[str, Any]]:
+    """One neutral ltiResourceLink per step of the published version, with its line item and dates."""
     plan = publication.plan
     items = []
-    for step in sorted(publication.steps, key=lambda s: s.index):
+    steps = progress.live_steps(publication, content) if content is not None else []
+    for step in steps:
         item: dict[str, Any] = {
             "type": "ltiResourceLink",
             "title": neutral.step_title(step.number),
@@ -152,7 +156,8 @@ def deep_link_submit() -> str | tuple[str, int]:
             )
             # The LMS creates the items when it receives the form below; nothing more for us to do.
             publication.status = "published"
-            items = deep_link_items(publication, sequence.public_id, current_app.config["SETTINGS"].base_url)
+            publication.published_at = utcnow()
+            items = deep_link_items(publication, content, sequence.public_id, current_app.config["SETTINGS"].base_url)
     except (staging.ReleasePlanError, progress.NotPublishable) as exc:
         page = render_template(
             "publish/deep_link.html",

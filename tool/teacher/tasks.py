@@ -60,10 +60,15 @@ def _set_status(job_id: int, status: Stage) -> None:
                 sequence.status = status
 
 
+def _fresh_job(db: Session, job_id: int) -> GenerationJob | None:
+    """The job as the database has it now (progress is written by other sessions)."""
+    db.rollback()
+    return db.get(GenerationJob, job_id, populate_existing=True)
+
+
 def _fail(job_id: int, reason: str) -> None:
     db = database.session()
-    db.rollback()
-    job = db.get(GenerationJob, job_id)
+    job = _fresh_job(db, job_id)
     if job is None or job.status in FINISHED_JOB_STATES:
         return
     job.status = "failed"
@@ -118,11 +123,17 @@ def _content_for(db: Session, job: GenerationJob, sequence: SequenceRow, result:
 def _store_result(job_id: int, result: GenerationResult) -> bool:
     """Write the version and finish the job; False if another run already did."""
     db = database.session()
-    job = db.scalars(select(GenerationJob).where(GenerationJob.id == job_id).with_for_update()).one()
+    db.rollback()
+    job = db.scalars(
+        select(GenerationJob)
+        .where(GenerationJob.id == job_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if job.status in FINISHED_JOB_STATES:
         db.rollback()
         return False
-    sequence = db.get(SequenceRow, job.sequence_id)
+    sequence = db.get(SequenceRow, job.sequence_id, populate_existing=True)
     assert sequence is not None
     content, findings = _content_for(db, job, sequence, result)
     number = (
@@ -159,10 +170,10 @@ def _store_result(job_id: int, result: GenerationResult) -> bool:
 def execute_job(job_id: int, *, retries_left: int) -> None:
     """Run job ``job_id`` once. Raises ``JobRetry`` when a retry is worthwhile."""
     db = database.session()
-    job = db.get(GenerationJob, job_id)
+    job = _fresh_job(db, job_id)
     if job is None or job.status in FINISHED_JOB_STATES:
         return
-    sequence = db.get(SequenceRow, job.sequence_id)
+    sequence = db.get(SequenceRow, job.sequence_id, populate_existing=True)
     if sequence is None or sequence.deleted_at is not None:
         _fail(job_id, "The sequence was deleted before it was written.")
         return
@@ -194,8 +205,7 @@ def execute_job(job_id: int, *, retries_left: int) -> None:
 
 def _note_retry(job_id: int, reason: str) -> None:
     db = database.session()
-    db.rollback()
-    job = db.get(GenerationJob, job_id)
+    job = _fresh_job(db, job_id)
     if job is not None and job.status not in FINISHED_JOB_STATES:
         job.status = "queued"
         job.error_reason = f"{reason} Trying again shortly."

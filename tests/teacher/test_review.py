@@ -38,7 +38,9 @@ def test_review_shows_the_seed_structure_checks_and_teacher_only_text(
     assert html.count("No flags for this task.") == len(SEQUENCE["tasks"]) - 1
 
 
-def test_llm_text_is_escaped(app: Flask, client: FlaskClient, make_launch: MakeLaunch, platform: dict[str, int]) -> None:
+def test_llm_text_is_escaped(
+    app: Flask, client: FlaskClient, make_launch: MakeLaunch, platform: dict[str, int]
+) -> None:
     hostile = dict(SEQUENCE, long_term_plan='<script>alert("x")</script>')
     public_id = make_sequence(app, platform, content=hostile)
     html = client.get(f"/teacher/s/{public_id}", query_string={"lt": make_launch()}).get_data(as_text=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support.fake_openai import FakeOpenAI, fake_openai  # noqa: F401  (fixture re-exported)
 
 from config.settings import Settings
-from support.fake_openai import FakeOpenAI, fake_openai  # noqa: F401  (fixture re-exported)
 
 
 @pytest.fixture

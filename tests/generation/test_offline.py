@@ -161,7 +161,10 @@ def test_without_strengths_the_first_task_looks_for_them() -> None:
 
 def test_previous_attempts_and_profile_shape_the_diagnostic() -> None:
     request = SCENARIOS["writing"].model_copy(
-        update={"previous_attempts": "Sentence starters and a writing frame", "student_profile": "Quiet, likes football"}
+        update={
+            "previous_attempts": "Sentence starters and a writing frame",
+            "student_profile": "Quiet, likes football",
+        }
     )
     plan = OfflineGenerator().plan(request)
     assert "Already tried: sentence starters and a writing frame" in plan.diagnostic.primary_barrier

@@ -7,10 +7,10 @@ import time
 from typing import Any
 
 import pytest
+from support.fake_openai import FakeOpenAI, Reply
 
 from config.settings import Settings
 from prompts import PROMPT_VERSION
-from support.fake_openai import FakeOpenAI, Reply
 from tool.generation.backend import (
     ContentFilteredError,
     GenerationError,
@@ -315,7 +315,12 @@ def test_judge_adds_findings_without_blocking(llm_settings: Settings, fake_opena
     verdict = {
         "checks": [
             {"check": "a", "verdict": "pass", "location": "Task 1", "evidence": ""},
-            {"check": "b", "verdict": "fail", "location": "Task 4, what the student does", "evidence": "full paragraph"},
+            {
+                "check": "b",
+                "verdict": "fail",
+                "location": "Task 4, what the student does",
+                "evidence": "full paragraph",
+            },
         ]
     }
     fake_openai.reply_json(good_sequence()).reply_json(verdict)

@@ -7,6 +7,7 @@ yields no findings.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any, Literal
@@ -80,7 +81,7 @@ def judge_sequence(sequence: Sequence, complete: Complete, response_format: str)
 def _task_index(location: str, task_count: int) -> int | None:
     """0-based task index when the judge's location reads like 'Task 3, …'."""
     words = location.replace(",", " ").replace(":", " ").split()
-    for word, following in zip(words, words[1:], strict=False):
+    for word, following in itertools.pairwise(words):
         if word.lower() == "task" and following.isdigit():
             index = int(following) - 1
             return index if 0 <= index < task_count else None

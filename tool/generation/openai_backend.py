@@ -185,10 +185,12 @@ class OpenAIGenerator:
         """One chat completion; the answer text, or the error its outcome maps to."""
         began = time.perf_counter()
         try:
-            response = self.client.chat.completions.create(
+            # Plain dicts for messages/response_format: the SDK's TypedDicts do not know
+            # llama-cpp-python's json_object "schema" key.
+            response = self.client.chat.completions.create(  # type: ignore[call-overload]
                 model=self.settings.llm_model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=self._response_format(name, schema),  # type: ignore[arg-type]
+                messages=messages,
+                response_format=self._response_format(name, schema),
                 max_tokens=self.settings.llm_max_tokens,
                 temperature=0.4,
             )

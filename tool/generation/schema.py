@@ -39,7 +39,8 @@ def strict_schema(model: type[BaseModel], must_fill: frozenset[str] = OWN_FIELDS
     """
     raw = model.model_json_schema()
     defs: dict[str, JsonSchema] = raw.pop("$defs", {})
-    return _strictify(_inline(raw, defs), must_fill)
+    strict: JsonSchema = _strictify(_inline(raw, defs), must_fill)
+    return strict
 
 
 def _inline(node: Any, defs: dict[str, JsonSchema]) -> Any:

@@ -32,8 +32,9 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class ServerThread:
     """Any WSGI app served on 127.0.0.1 at a free port, in a daemon thread (threaded server)."""
 
-    def __init__(self, app: WsgiApp | None = None) -> None:
+    def __init__(self, app: WsgiApp | None = None, port: int = 0) -> None:
         self.app: WsgiApp | None = app
+        self.port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -44,7 +45,7 @@ class ServerThread:
 
     def start(self) -> str:
         """Bind, start serving, return the base URL (``http://127.0.0.1:<port>``)."""
-        self._server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
+        self._server = make_server("127.0.0.1", self.port, self._dispatch, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="devlms-http", daemon=True)
         self._thread.start()
         return self.url
@@ -73,9 +74,10 @@ class DevLmsServer:
     act on the running server's state.
     """
 
-    def __init__(self, state_path: Path | None = None) -> None:
+    def __init__(self, state_path: Path | None = None, port: int = 0) -> None:
+        """``port`` 0 (tests) picks a free port; the demo passes a fixed one so issuers stay stable."""
         self.state_path = state_path
-        self._thread = ServerThread()
+        self._thread = ServerThread(port=port)
         self.app: Flask | None = None
 
     def start(self) -> DevLmsServer:

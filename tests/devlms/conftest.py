@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fake_tool import FakeTool  # tests/devlms is on sys.path (no __init__: "devlms" is the real package)
 
 from devlms.pytest_plugin import devlms  # noqa: F401  (re-exported fixture)
 from devlms.testing import DevLmsServer, LaunchDriver
-from fake_tool import FakeTool  # tests/devlms is on sys.path (no __init__: "devlms" is the real package)
 
 
 @pytest.fixture

@@ -69,11 +69,20 @@ class FakeTool:
 
     def client_assertion(self, client_id: str, aud: str, jti: str | None = None, **extra: Any) -> str:
         now = int(time.time())
-        claims = {"iss": client_id, "sub": client_id, "aud": aud, "iat": now, "exp": now + 60,
-                  "jti": jti or str(uuid.uuid4()), **extra}
+        claims = {
+            "iss": client_id,
+            "sub": client_id,
+            "aud": aud,
+            "iat": now,
+            "exp": now + 60,
+            "jti": jti or str(uuid.uuid4()),
+            **extra,
+        }
         return self.sign(claims)
 
-    def request_token(self, platform: Platform, client_id: str, scopes: list[str], **assertion: Any) -> requests.Response:
+    def request_token(
+        self, platform: Platform, client_id: str, scopes: list[str], **assertion: Any
+    ) -> requests.Response:
         aud = assertion.pop("aud", platform.token_url)
         form = {
             "grant_type": "client_credentials",
@@ -94,8 +103,15 @@ class FakeTool:
         session.headers["Authorization"] = f"Bearer {self.access_token(platform, client_id, scopes)}"
         return session
 
-    def deep_link_jwt(self, platform: Platform, client_id: str, deployment_id: str, items: list[dict[str, Any]],
-                      data: str | None = None, **overrides: Any) -> str:
+    def deep_link_jwt(
+        self,
+        platform: Platform,
+        client_id: str,
+        deployment_id: str,
+        items: list[dict[str, Any]],
+        data: str | None = None,
+        **overrides: Any,
+    ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": client_id,
@@ -167,8 +183,9 @@ class FakeTool:
             self.auth_endpoints[config["issuer"]] = config["authorization_endpoint"]
             body = self.registration_body()
             answer = requests.post(config["registration_endpoint"], json=body, headers=auth, timeout=10)
-            return jsonify({"status": answer.status_code, "answer": answer.json() if answer.ok else answer.text,
-                            "config": config})
+            return jsonify(
+                {"status": answer.status_code, "answer": answer.json() if answer.ok else answer.text, "config": config}
+            )
 
         return app
 
@@ -191,8 +208,13 @@ class FakeTool:
                 "target_link_uri": self.launch_url,
                 "custom_parameters": {"via": "dynreg"},
                 "claims": ["iss", "sub", "name"],
-                "messages": [{"type": "LtiDeepLinkingRequest", "target_link_uri": self.url + "/deeplink",
-                              "placements": ["link_selection"]}],
+                "messages": [
+                    {
+                        "type": "LtiDeepLinkingRequest",
+                        "target_link_uri": self.url + "/deeplink",
+                        "placements": ["link_selection"],
+                    }
+                ],
                 "https://canvas.instructure.com/lti/privacy_level": "name_only",
                 **self.tool_config_overrides,
             },

@@ -31,8 +31,12 @@ def moodle(devlms: DevLmsServer, fake_tool: FakeTool) -> Iterator[tuple[str, req
 
 
 def _score(user: str, stamp: str, given: float | None = 7, maximum: float = 10) -> dict[str, object]:
-    body: dict[str, object] = {"userId": user, "timestamp": stamp, "activityProgress": "Completed",
-                               "gradingProgress": "FullyGraded"}
+    body: dict[str, object] = {
+        "userId": user,
+        "timestamp": stamp,
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+    }
     if given is not None:
         body.update(scoreGiven=given, scoreMaximum=maximum)
     return body
@@ -60,7 +64,11 @@ def test_canvas_external_tool_line_item_becomes_launchable_assignment(
     item = response.json()
     assignment = devlms.canvas.links[item["resourceLinkId"]]
     assert (assignment.kind, assignment.published, assignment.submission_type) == ("assignment", True, "external_tool")
-    assert (assignment.unlock_at, assignment.due_at, assignment.lock_at) == (body["startDateTime"], body["endDateTime"], None)
+    assert (assignment.unlock_at, assignment.due_at, assignment.lock_at) == (
+        body["startDateTime"],
+        body["endDateTime"],
+        None,
+    )
     assert assignment.title == "Step 1" and assignment.points == 10
     claims = driver.launch("canvas", client_id, user="student1", link=assignment.id).json()["claims"]
     assert claims[LTI + "target_link_uri"] == step_url
@@ -72,13 +80,18 @@ def test_canvas_future_unlock_date_locks_students_out(
     devlms: DevLmsServer, canvas: tuple[str, requests.Session], fake_tool: FakeTool
 ) -> None:
     client_id, session = canvas
-    body = {"label": "Later", "scoreMaximum": 1, "startDateTime": "2099-01-01T00:00:00Z",
-            SUBMISSION_TYPE: {"type": "external_tool", "external_tool_url": fake_tool.launch_url}}
+    body = {
+        "label": "Later",
+        "scoreMaximum": 1,
+        "startDateTime": "2099-01-01T00:00:00Z",
+        SUBMISSION_TYPE: {"type": "external_tool", "external_tool_url": fake_tool.launch_url},
+    }
     link_id = session.post(devlms.canvas.url("/api/lti/courses/course-101/line_items"), json=body, timeout=10).json()[
         "resourceLinkId"
     ]
-    student = requests.get(devlms.launch_url("canvas", client_id, user="student1", link=link_id),
-                           allow_redirects=False, timeout=10)
+    student = requests.get(
+        devlms.launch_url("canvas", client_id, user="student1", link=link_id), allow_redirects=False, timeout=10
+    )
     assert student.status_code == 403 and "locked until" in student.text
 
 
@@ -97,11 +110,17 @@ def test_canvas_line_item_without_extension_is_not_launchable(
     devlms: DevLmsServer, canvas: tuple[str, requests.Session]
 ) -> None:
     client_id, session = canvas
-    item = session.post(devlms.canvas.url("/api/lti/courses/course-101/line_items"),
-                        json={"label": "Plain", "scoreMaximum": 5}, timeout=10).json()
+    item = session.post(
+        devlms.canvas.url("/api/lti/courses/course-101/line_items"),
+        json={"label": "Plain", "scoreMaximum": 5},
+        timeout=10,
+    ).json()
     assert item[SUBMISSION_TYPE] == {"type": "none"}
-    response = requests.get(devlms.launch_url("canvas", client_id, user="teacher", link=item["resourceLinkId"]),
-                            allow_redirects=False, timeout=10)
+    response = requests.get(
+        devlms.launch_url("canvas", client_id, user="teacher", link=item["resourceLinkId"]),
+        allow_redirects=False,
+        timeout=10,
+    )
     assert response.status_code == 403 and "not launchable" in response.text
 
 
@@ -115,8 +134,9 @@ def test_canvas_resource_link_id_must_name_our_assignment(
     refused = session.post(url, json={"label": "x", "scoreMaximum": 1, "resourceLinkId": default.id}, timeout=10)
     assert refused.status_code == 400
     first = session.post(url, json={"label": "A", "scoreMaximum": 1}, timeout=10).json()
-    extra = session.post(url, json={"label": "A2", "scoreMaximum": 2, "resourceLinkId": first["resourceLinkId"]},
-                         timeout=10)
+    extra = session.post(
+        url, json={"label": "A2", "scoreMaximum": 2, "resourceLinkId": first["resourceLinkId"]}, timeout=10
+    )
     assert extra.status_code == 201
     assert len([link for link in devlms.canvas.links.values() if link.kind == "assignment"]) == 1
 
@@ -125,8 +145,9 @@ def test_canvas_scores_answer_result_url_and_rescale(
     devlms: DevLmsServer, canvas: tuple[str, requests.Session]
 ) -> None:
     _, session = canvas
-    item = session.post(devlms.canvas.url("/api/lti/courses/course-101/line_items"),
-                        json={"label": "S", "scoreMaximum": 20}, timeout=10).json()
+    item = session.post(
+        devlms.canvas.url("/api/lti/courses/course-101/line_items"), json={"label": "S", "scoreMaximum": 20}, timeout=10
+    ).json()
     user = devlms.canvas.launch_claims(next(iter(devlms.canvas.tools)), user="student1")["sub"]
     response = session.post(_scores_url(item["id"]), json=_score(user, "2026-03-01T10:00:00Z", 3, 4), timeout=10)
     assert response.status_code == 200
@@ -150,8 +171,14 @@ def test_moodle_line_item_is_a_column_and_dates_are_not_stored(
 ) -> None:
     _, session = moodle
     url = devlms.moodle.url("/mod/lti/services.php/course-101/lineitems?type_id=1")
-    body = {"label": "Standalone", "scoreMaximum": 50, "resourceId": "quiz-42", "tag": "final",
-            "startDateTime": "2026-01-01T00:00:00Z", "endDateTime": "2026-12-31T00:00:00Z"}
+    body = {
+        "label": "Standalone",
+        "scoreMaximum": 50,
+        "resourceId": "quiz-42",
+        "tag": "final",
+        "startDateTime": "2026-01-01T00:00:00Z",
+        "endDateTime": "2026-12-31T00:00:00Z",
+    }
     created = session.post(url, json=body, timeout=10)
     assert created.status_code == 201
     assert created.json()["startDateTime"] == body["startDateTime"]  # echoed once
@@ -186,13 +213,24 @@ def test_moodle_scores_order_by_timestamp_and_rescale(
     "body",
     [
         {"userId": "4", "timestamp": "2026-03-01T10:00:00Z", "activityProgress": "Completed"},
-        {"userId": "4", "timestamp": "2026-03-01T10:00:00Z", "activityProgress": "Completed",
-         "gradingProgress": "FullyGraded", "scoreGiven": 3},
-        {"userId": "999", "timestamp": "2026-03-01T10:00:00Z", "activityProgress": "Completed",
-         "gradingProgress": "FullyGraded"},
+        {
+            "userId": "4",
+            "timestamp": "2026-03-01T10:00:00Z",
+            "activityProgress": "Completed",
+            "gradingProgress": "FullyGraded",
+            "scoreGiven": 3,
+        },
+        {
+            "userId": "999",
+            "timestamp": "2026-03-01T10:00:00Z",
+            "activityProgress": "Completed",
+            "gradingProgress": "FullyGraded",
+        },
     ],
 )
-def test_moodle_score_validation(devlms: DevLmsServer, moodle: tuple[str, requests.Session], body: dict[str, object]) -> None:
+def test_moodle_score_validation(
+    devlms: DevLmsServer, moodle: tuple[str, requests.Session], body: dict[str, object]
+) -> None:
     _, session = moodle
     url = devlms.moodle.url("/mod/lti/services.php/course-101/lineitems?type_id=1")
     item_url = session.post(url, json={"label": "G", "scoreMaximum": 10}, timeout=10).json()["id"]
@@ -224,10 +262,14 @@ def test_line_item_filters_and_paging(devlms: DevLmsServer, moodle: tuple[str, r
 
 def test_put_and_delete_line_item(devlms: DevLmsServer, canvas: tuple[str, requests.Session]) -> None:
     _, session = canvas
-    item = session.post(devlms.canvas.url("/api/lti/courses/course-101/line_items"),
-                        json={"label": "Old", "scoreMaximum": 5}, timeout=10).json()
-    updated = session.put(item["id"], json={"label": "New", "scoreMaximum": 8, "endDateTime": "2026-05-01T00:00:00Z"},
-                          timeout=10)
+    item = session.post(
+        devlms.canvas.url("/api/lti/courses/course-101/line_items"),
+        json={"label": "Old", "scoreMaximum": 5},
+        timeout=10,
+    ).json()
+    updated = session.put(
+        item["id"], json={"label": "New", "scoreMaximum": 8, "endDateTime": "2026-05-01T00:00:00Z"}, timeout=10
+    )
     assert updated.status_code == 200 and updated.json()["label"] == "New"
     assert devlms.canvas.links[item["resourceLinkId"]].due_at == "2026-05-01T00:00:00Z"
     assert session.delete(item["id"], timeout=10).status_code == 204

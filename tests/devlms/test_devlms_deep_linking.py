@@ -20,17 +20,33 @@ def _items(fake_tool: FakeTool) -> list[dict[str, Any]]:
         "submission": {"endDateTime": "2026-02-14T18:00:00Z"},
     }
     return [
-        {"type": "ltiResourceLink", "title": "Step 1", "text": "First small step", "url": fake_tool.launch_url + "?step=s1",
-         "custom": {"ss_sequence": "seq1", "ss_step": "s1"}, "lineItem": {"scoreMaximum": 10, "label": "ignored?",
-                                                                           "resourceId": "s1", "tag": "ss"}, **dates},
-        {"type": "ltiResourceLink", "title": "Step 2", "url": fake_tool.launch_url + "?step=s2",
-         "custom": {"ss_sequence": "seq1", "ss_step": "s2"}, "lineItem": {"scoreMaximum": 10}, **dates},
+        {
+            "type": "ltiResourceLink",
+            "title": "Step 1",
+            "text": "First small step",
+            "url": fake_tool.launch_url + "?step=s1",
+            "custom": {"ss_sequence": "seq1", "ss_step": "s1"},
+            "lineItem": {"scoreMaximum": 10, "label": "ignored?", "resourceId": "s1", "tag": "ss"},
+            **dates,
+        },
+        {
+            "type": "ltiResourceLink",
+            "title": "Step 2",
+            "url": fake_tool.launch_url + "?step=s2",
+            "custom": {"ss_sequence": "seq1", "ss_step": "s2"},
+            "lineItem": {"scoreMaximum": 10},
+            **dates,
+        },
     ]
 
 
 def _request(driver: LaunchDriver, flavour: str, client_id: str, placement: str | None = None) -> dict[str, Any]:
-    claims: dict[str, Any] = driver.launch(flavour, client_id, message="LtiDeepLinkingRequest",  # type: ignore[arg-type]
-                                           placement=placement).json()["claims"]
+    claims: dict[str, Any] = driver.launch(
+        flavour,
+        client_id,
+        message="LtiDeepLinkingRequest",  # type: ignore[arg-type]
+        placement=placement,
+    ).json()["claims"]
     return claims
 
 
@@ -70,17 +86,22 @@ def test_canvas_two_items_make_two_unpublished_assignments_with_dates(
     first = assignments[0]
     assert first.published is False
     assert (first.unlock_at, first.lock_at, first.due_at) == (
-        "2026-02-01T08:00:00Z", "2026-02-28T18:00:00Z", "2026-02-14T18:00:00Z"
+        "2026-02-01T08:00:00Z",
+        "2026-02-28T18:00:00Z",
+        "2026-02-14T18:00:00Z",
     )
     assert first.custom == {"ss_sequence": "seq1", "ss_step": "s1"}
-    student = requests.get(devlms.launch_url("canvas", client_id, user="student1", link=first.id),
-                           allow_redirects=False, timeout=10)
+    student = requests.get(
+        devlms.launch_url("canvas", client_id, user="student1", link=first.id), allow_redirects=False, timeout=10
+    )
     assert student.status_code == 403
     teacher = driver.launch("canvas", client_id, user="teacher", link=first.id).json()["claims"]
     assert teacher[LTI + "custom"]["ss_step"] == "s1"
 
 
-def test_canvas_single_item_placement_rejects_two(devlms: DevLmsServer, fake_tool: FakeTool, driver: LaunchDriver) -> None:
+def test_canvas_single_item_placement_rejects_two(
+    devlms: DevLmsServer, fake_tool: FakeTool, driver: LaunchDriver
+) -> None:
     client_id, deployment_id = fake_tool.install(devlms.canvas)
     settings = _request(driver, "canvas", client_id, "assignment_selection")[DL_SETTINGS]
     token = fake_tool.deep_link_jwt(devlms.canvas, client_id, deployment_id, _items(fake_tool))

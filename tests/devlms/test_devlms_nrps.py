@@ -22,7 +22,10 @@ def test_moodle_members_short_roles_subs_and_paging(
         assert everyone.headers["Content-Type"] == MEMBERSHIP_TYPE
         members = everyone.json()["members"]
         assert {m["user_id"]: m["roles"] for m in members} == {
-            "3": ["Instructor"], "4": ["Learner"], "5": ["Learner"], "6": ["Learner"]
+            "3": ["Instructor"],
+            "4": ["Learner"],
+            "5": ["Learner"],
+            "6": ["Learner"],
         }
         assert claims["sub"] in {m["user_id"] for m in members}
         first = session.get(url + "?role=Learner&limit=2", timeout=10)
@@ -36,7 +39,9 @@ def test_canvas_members_full_uris_and_privacy(devlms: DevLmsServer, fake_tool: F
     client_id, _ = fake_tool.install(devlms.canvas, privacy="email_only")
     url = devlms.canvas.url("/api/lti/courses/course-101/names_and_roles")
     with fake_tool.service(devlms.canvas, client_id, [SCOPE_NRPS]) as session:
-        body = session.get(url + "?role=http://purl.imsglobal.org/vocab/lis/v2/membership%23Instructor", timeout=10).json()
+        body = session.get(
+            url + "?role=http://purl.imsglobal.org/vocab/lis/v2/membership%23Instructor", timeout=10
+        ).json()
         assert len(body["members"]) == 1
         teacher = body["members"][0]
         assert "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor" in teacher["roles"]

@@ -138,7 +138,9 @@ def test_deep_linking_launch_is_for_teachers_with_placement_settings(
     assert refused.status_code == 403
     settings_key = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
     multi = driver.launch("canvas", client_id, message="LtiDeepLinkingRequest", placement="link_selection").json()
-    single = driver.launch("canvas", client_id, message="LtiDeepLinkingRequest", placement="assignment_selection").json()
+    single = driver.launch(
+        "canvas", client_id, message="LtiDeepLinkingRequest", placement="assignment_selection"
+    ).json()
     assert multi["claims"][settings_key]["accept_multiple"] is True
     assert single["claims"][settings_key]["accept_multiple"] is False
     assert multi["claims"][settings_key]["accept_types"] == ["ltiResourceLink"]

@@ -123,7 +123,10 @@ def register(app: Any, platform: LoopbackPlatform, deployment_active: bool = Tru
     )
 
 
-def login(client: FlaskClient, platform: LoopbackPlatform, target: str = "http://127.0.0.1:5000/lti/launch") -> dict[str, str]:
+TOOL_LAUNCH = "http://127.0.0.1:5000/lti/launch"
+
+
+def login(client: FlaskClient, platform: LoopbackPlatform, target: str = TOOL_LAUNCH) -> dict[str, str]:
     """Run OIDC login initiation; returns the auth request parameters (state, nonce, ...)."""
     response = client.get(
         "/lti/login",

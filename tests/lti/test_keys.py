@@ -29,8 +29,8 @@ def test_platform_key_rotation_refetches_once_and_succeeds(client, registered):
 
 
 def test_unknown_kid_after_refetch_fails_clearly(client, registered):
-    from .test_launch_certification import _wrong_kid
     from .platform import login
+    from .test_launch_certification import _wrong_kid
 
     assert launch(client, registered).status_code == 303
     auth = login(client, registered)

@@ -170,7 +170,7 @@ def test_unknown_deployment_is_created_inactive(app, client, registered):
     from tool.lti.runtime import get_runtime
 
     _assert_error_page(launch(client, registered, **{LTI + "deployment_id": "dep-9"}), "dep-9", 403)
-    (info, deployments), = get_runtime(app).registry.all_registrations()
+    (_info, deployments), = get_runtime(app).registry.all_registrations()
     assert ("dep-9", False) in deployments
 
 

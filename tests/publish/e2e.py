@@ -183,6 +183,10 @@ def line_item_posts(environ: dict[str, Any]) -> bool:
     return environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/line_items")
 
 
+def token_posts(environ: dict[str, Any]) -> bool:
+    return environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith(("/oauth2/token", "/token.php"))
+
+
 @pytest.fixture
 def worker(lms_world: LmsWorld) -> Iterator[subprocess.Popen[bytes]]:
     """A real Celery worker process on the same database and broker as the test app."""

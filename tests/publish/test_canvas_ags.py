@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from publish.e2e import FailNth, LmsWorld, line_item_posts, wait_for
+from publish.e2e import FailNth, LmsWorld, line_item_posts, token_posts, wait_for
 from tool import db
 from tool.publish import progress
 from tool.publish.tasks import execute_publish
@@ -50,10 +50,14 @@ def test_worker_creates_launchable_assignments_with_unlock_dates_and_no_duplicat
     lms_world: LmsWorld, worker: subprocess.Popen[bytes]
 ) -> None:
     world = lms_world
+    # Counts the token requests the devlms receives (n=0: never fails).
+    tokens = FailNth(world.lms._thread.app, token_posts, n=0, status=500)  # type: ignore[arg-type]
+    world.lms._thread.app = tokens
     world.make_sequence(tasks=5)
     token = world.teacher_token()
     _publish(world, token)
     wait_for(lambda: _publication_status(world) == "published", what="the worker to publish")
+    assert tokens.seen == 1  # one access token for the five line items (and the listing before them)
     assignments = sorted(world.assignments(), key=lambda a: a.title)
     assert [a.title for a in assignments] == [f"Practice step {n}" for n in range(1, 6)]
     assert all(a.kind == "assignment" and a.submission_type == "external_tool" and a.published for a in assignments)
@@ -77,6 +81,7 @@ def test_worker_creates_launchable_assignments_with_unlock_dates_and_no_duplicat
     assert len(world.assignments()) == 5
     with world.platform.lock:
         assert len(world.platform.line_items) == 5
+    assert tokens.seen == 1  # the cached token served the second publish too
 
 
 def test_a_busy_lms_at_the_fourth_item_is_retried_to_exactly_five(

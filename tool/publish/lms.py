@@ -1,23 +1,15 @@
 """What publishing needs from the LMS, and the errors it distinguishes.
 
-``AgsClient`` is the small interface the publisher and score sender call; one
-instance holds ONE access token for the whole job. ``ags_client_for`` builds it
-from the LTI core's services (``tool.lti.services``): access tokens and AGS
-calls live there; this module only adapts them and sorts failures into
-transient (worth retrying) and permanent (tell the teacher).
+``AgsClient`` is the small interface the publisher and the score sender call
+(implemented over the LTI core's services in ``tool.publish.lms_client``).
+Failures are sorted into transient (worth retrying) and permanent (tell the
+teacher, in words a teacher can act on).
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-AGS_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-AGS_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
-AGS_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-PUBLISH_SCOPES = (AGS_LINEITEM,)
-SCORE_SCOPES = (AGS_SCORE,)
-# Asked for when granted: finding a step's line item by resourceId needs to read line items.
-SCORE_OPTIONAL_SCOPES = (AGS_LINEITEM_READONLY, AGS_LINEITEM)
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 

@@ -1,145 +1,106 @@
-"""An ``AgsClient`` over HTTP holding one access token for one job.
+"""``AgsClient`` for publishing, built on the LTI core's services (``tool.lti.ags``).
 
-The token comes from the registration's token endpoint (OAuth2 client
-credentials with a ``private_key_jwt`` assertion signed by the tool's current
-key). It is fetched once, when the client is built, and reused for every call
-of the job: a publish of five steps makes one token request.
+The LTI core owns access tokens (client credentials + ``private_key_jwt``,
+cached per registration and scopes in the shared key/value store, granted
+scopes re-checked at use) and the AGS HTTP calls. This adapter adds what the
+publisher needs on top:
+
+- one scope set for the whole job, so a publish uses ONE access token for
+  listing and creating (the ``lineitem`` scope covers reading);
+- failures sorted into transient (no answer, 408/429/5xx: retry) and permanent
+  (tell the teacher), with messages written for teachers.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import jwt
-import requests
 from flask import Flask
 
-from tool.lti.models import Registration
+from tool.lti.ags import AgsClient as LtiAgsClient
+from tool.lti.line_items import ToolLineItem
+from tool.lti.registry import find_by_pk
 from tool.lti.runtime import get_runtime
+from tool.lti.services import MissingScope, ServiceError, ServiceSession
+from tool.lti.tool_configuration import SCOPE_LINEITEM
+from tool.publish.ags_publisher import CANVAS_SUBMISSION_TYPE
 from tool.publish.lms import LmsError, TransientLmsError, classify_status
 
-TIMEOUT = (5, 20)  # connect, read (seconds)
-LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
-CONTAINER_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
-MAX_PAGES = 50
 
-
-def _scores_url(lineitem_url: str) -> str:
-    """``<lineitem>/scores`` with any query string kept after the path (Moodle's ?type_id=N)."""
-    parts = urlsplit(lineitem_url)
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
-
-
-class HttpAgsClient:
-    def __init__(self, http: requests.Session, token: str) -> None:
-        self._http = http
-        self._headers = {"Authorization": f"Bearer {token}"}
-
-    def _call(self, method: str, url: str, what: str, **kwargs: Any) -> requests.Response:
-        try:
-            response = self._http.request(method, url, timeout=TIMEOUT, **kwargs)
-        except requests.RequestException as exc:
+@contextmanager
+def _lms_errors(what: str) -> Iterator[None]:
+    try:
+        yield
+    except MissingScope as exc:
+        raise LmsError(str(exc)) from exc
+    except ServiceError as exc:
+        if exc.status is None:  # no answer at all: network trouble
             raise TransientLmsError(f"The course platform could not be reached while {what}.") from exc
-        if response.status_code >= 400:
-            raise classify_status(response.status_code, what, response.text)
-        return response
+        raise classify_status(exc.status, what, str(exc)) from exc
+
+
+class _JobAgsClient(LtiAgsClient):
+    """The LTI core's client with a fixed scope set for reads, so one token serves the job."""
+
+    def __init__(self, session: ServiceSession, lineitems_url: str, read_scopes: list[str] | None) -> None:
+        super().__init__(session, lineitems_url)
+        self._read_scopes = read_scopes
+
+    def _read_scope(self) -> list[str]:
+        return self._read_scopes or super()._read_scope()
+
+
+class ServicesAgsClient:
+    """Implements ``tool.publish.lms.AgsClient`` over ``tool.lti.ags``."""
+
+    def __init__(self, session: ServiceSession, read_scopes: list[str] | None = None) -> None:
+        self._session = session
+        self._read_scopes = read_scopes
+
+    def _client(self, lineitems_url: str) -> LtiAgsClient:
+        return _JobAgsClient(self._session, lineitems_url, self._read_scopes)
 
     def line_items(self, lineitems_url: str, *, tag: str | None = None) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        params = {"tag": tag} if tag else None
-        url: str | None = lineitems_url
-        for _ in range(MAX_PAGES):
-            if url is None:
-                break
-            response = self._call(
-                "GET", url, "listing assignments", headers={**self._headers, "Accept": CONTAINER_MEDIA}, params=params
-            )
-            items.extend(response.json())
-            url = response.links.get("next", {}).get("url")
-            params = None  # the next link already carries the filters
-        return items
+        with _lms_errors("listing the course's assignments"):
+            return self._client(lineitems_url).list_line_items(tag=tag)
 
     def create_line_item(self, lineitems_url: str, item: dict[str, Any]) -> dict[str, Any]:
-        response = self._call(
-            "POST",
-            lineitems_url,
-            "creating an assignment",
-            json=item,
-            headers={**self._headers, "Content-Type": LINEITEM_MEDIA, "Accept": LINEITEM_MEDIA},
-        )
-        body: dict[str, Any] = response.json()
-        if not body.get("id"):
-            raise LmsError("The course platform created an assignment but did not say where it is.")
-        return body
+        line_item = ToolLineItem()
+        line_item.set_label(item["label"])
+        line_item.set_score_maximum(item["scoreMaximum"])
+        # pylti1p3's setters take strings only; absent fields stay unset (and out of the JSON).
+        for setter, key in (
+            (line_item.set_resource_id, "resourceId"),
+            (line_item.set_tag, "tag"),
+            (line_item.set_start_date_time, "startDateTime"),
+            (line_item.set_end_date_time, "endDateTime"),
+        ):
+            if item.get(key):
+                setter(str(item[key]))
+        submission = item.get(CANVAS_SUBMISSION_TYPE)
+        if submission:
+            line_item.set_canvas_submission_type(submission["type"], submission.get("external_tool_url"))
+        with _lms_errors("creating an assignment"):
+            return self._client(lineitems_url).create_line_item(line_item)
 
     def post_score(self, lineitem_url: str, score: dict[str, Any]) -> None:
-        self._call(
-            "POST",
-            _scores_url(lineitem_url),
-            "sending the score",
-            json=score,
-            headers={**self._headers, "Content-Type": SCORE_MEDIA},
-        )
+        with _lms_errors("sending the score"):
+            self._client(lineitem_url).post_score(
+                lineitem_url,
+                user_id=score["userId"],
+                score_given=score.get("scoreGiven"),
+                score_maximum=score.get("scoreMaximum"),
+                activity_progress=score["activityProgress"],
+                grading_progress=score["gradingProgress"],
+            )
 
 
-def fetch_token(
-    app: Flask, registration: Registration, scopes: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> str:
-    """One client-credentials access token for ``scopes`` (plus the ``optional`` ones granted)."""
-    granted = registration.scopes
-    scopes = scopes + tuple(scope for scope in optional if scope in granted and scope not in scopes)
-    missing = [scope for scope in scopes if granted and scope not in granted]
-    if missing:
-        raise LmsError(
-            "The course platform has not granted Stepping Stones this permission: "
-            + ", ".join(missing)
-            + ". Ask an administrator to enable it for the tool."
-        )
+def ags_client_for(app: Flask, registration_id: int, *, publishing: bool) -> ServicesAgsClient:
+    """A client for one job. ``publishing`` reads with the ``lineitem`` scope it also writes with."""
     runtime = get_runtime(app)
-    key = runtime.tool_keys.signing_key()
-    now = int(time.time())
-    assertion = jwt.encode(
-        {
-            "iss": registration.client_id,
-            "sub": registration.client_id,
-            "aud": registration.token_audience or registration.auth_token_url,
-            "iat": now,
-            "exp": now + 300,
-            "jti": uuid.uuid4().hex,
-        },
-        key.private_key,
-        algorithm="RS256",
-        headers={"kid": key.kid},
-    )
-    data = {
-        "grant_type": "client_credentials",
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": assertion,
-        "scope": " ".join(scopes),
-    }
-    try:
-        response = runtime.http.post(registration.auth_token_url, data=data, timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise TransientLmsError("The course platform could not be reached for an access token.") from exc
-    if response.status_code >= 400:
-        raise classify_status(response.status_code, "asking for an access token", response.text)
-    token = response.json().get("access_token")
-    if not token:
-        raise LmsError("The course platform answered without an access token.")
-    return str(token)
-
-
-def ags_client_for(
-    app: Flask, registration_id: int, scopes: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> HttpAgsClient:
-    """A client for one job, holding one fresh token."""
-    from tool import db
-
-    registration = db.session().get(Registration, registration_id)
-    if registration is None:
+    platform = find_by_pk(runtime.registry, registration_id)
+    if platform is None:
         raise LmsError("The course platform this sequence was published to is no longer registered.")
-    return HttpAgsClient(get_runtime(app).http, fetch_token(app, registration, scopes, optional))
+    return ServicesAgsClient(ServiceSession(runtime, platform), [SCOPE_LINEITEM] if publishing else None)

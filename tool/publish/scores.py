@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tool import db as database
 from tool.db import utcnow
 from tool.publish import neutral
-from tool.publish.lms import SCORE_OPTIONAL_SCOPES, SCORE_SCOPES, AgsClient, LmsError
+from tool.publish.lms import AgsClient, LmsError
 from tool.publish.models import Publication, PublishedStep, StepEvent, StepProgress
 from tool.teacher.models import Sequence
 
@@ -98,7 +98,7 @@ def send_score(progress_id: int) -> str:
     try:
         from tool.publish.lms_client import ags_client_for
 
-        client = ags_client_for(current_app, publication.registration_id, SCORE_SCOPES, SCORE_OPTIONAL_SCOPES)
+        client = ags_client_for(current_app, publication.registration_id, publishing=False)
     except LmsError as exc:
         record.score_status = "failed"
         record.score_error = str(exc)

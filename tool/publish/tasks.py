@@ -17,7 +17,7 @@ from flask import current_app
 
 from tool import db as database
 from tool.publish.ags_publisher import run_publish
-from tool.publish.lms import PUBLISH_SCOPES, LmsError, TransientLmsError
+from tool.publish.lms import LmsError, TransientLmsError
 from tool.publish.lms_client import ags_client_for
 from tool.publish.models import Publication
 
@@ -45,7 +45,7 @@ def execute_publish(publication_id: int, *, steps_limit: int | None = None) -> s
     if publication is None:
         return "missing"
     try:
-        client = ags_client_for(current_app, publication.registration_id, PUBLISH_SCOPES)
+        client = ags_client_for(current_app, publication.registration_id, publishing=True)
     except TransientLmsError:
         raise
     except LmsError as exc:

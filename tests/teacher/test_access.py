@@ -17,13 +17,14 @@ from .conftest import LEARNER, MakeLaunch
 from .rows import make_sequence
 
 # Values for path parameters; a new parameter name fails the test until it is added here.
-PARAMS = {"index": 0, "section": "task-0"}
+PARAMS = {"index": 0, "section": "task-0", "step_id": "no-such-step"}
 
 
 def teacher_rules(app: Flask) -> list[Rule]:
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("teacher.")]
-    assert len(rules) >= 10
-    return sorted(rules, key=lambda r: r.endpoint == "teacher.delete")
+    """Every rule of the teacher area: our blueprint and any other mounted under /teacher."""
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/teacher/") or r.rule == "/teacher"]
+    assert len([r for r in rules if r.endpoint.startswith("teacher.")]) >= 11
+    return sorted(rules, key=lambda r: (r.endpoint == "teacher.delete", r.rule))
 
 
 def url_for_rule(rule: Rule, public_id: str) -> str:
@@ -87,7 +88,9 @@ def test_teacher_of_another_course_gets_404_for_its_objects(
             if "public_id" in rule.arguments:
                 assert response.status_code == 404, (method, rule.rule)
             else:
-                assert response.status_code in (200, 422), (method, rule.rule)
+                # Pages without an object id: the own-course view (or 400 for the deep-link picker
+                # outside a deep-linking launch), never the other course's sequence.
+                assert response.status_code in (200, 400, 422), (method, rule.rule)
                 assert public_id not in response.get_data(as_text=True)
     # The sequence is untouched in its own course.
     own = client.get(f"/teacher/s/{public_id}", query_string={"lt": make_launch()})
@@ -114,6 +117,6 @@ def test_every_get_route_works_for_the_courses_own_teacher(
     public_id = make_sequence(app, platform)
     lt = make_launch()
     for rule in teacher_rules(app):
-        if "GET" in methods(rule):
+        if "GET" in methods(rule) and rule.endpoint.startswith("teacher."):
             response = client.get(url_for_rule(rule, public_id), query_string={"lt": lt})
             assert response.status_code == 200, rule.rule

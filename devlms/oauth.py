@@ -21,6 +21,13 @@ def key_cache() -> ToolKeyCache:
     return cache
 
 
+def accepted_audiences(platform: Platform) -> list[str]:
+    """Moodle wants exactly its token URL; Canvas also takes the site's un-prefixed token URL."""
+    if platform.is_moodle:
+        return [platform.token_url]
+    return [platform.token_url, platform.base_url + platform.paths.token]
+
+
 def token_endpoint(platform: Platform) -> Response:
     """Exchange a signed client assertion for a bearer token limited to granted scopes."""
     form = request.form
@@ -41,7 +48,7 @@ def token_endpoint(platform: Platform) -> Response:
         return json_error(401, "invalid_client", "unknown or inactive client")
     try:
         # Fetching the tool's JWKS happens outside the lock.
-        claims = verify_tool_jwt(key_cache(), tool, assertion, [platform.token_url])
+        claims = verify_tool_jwt(key_cache(), tool, assertion, accepted_audiences(platform))
     except ToolJwtError as exc:
         return json_error(400, "invalid_grant", f"client_assertion refused: {exc}")
     if claims.get("sub") != client_id:

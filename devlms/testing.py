@@ -44,9 +44,11 @@ class ServerThread:
         return self.app(environ, start_response)
 
     def start(self) -> str:
-        """Bind, start serving, return the base URL (``http://127.0.0.1:<port>``)."""
+        """Bind (poll every 50 ms so ``stop`` is quick), start serving, return the base URL (``http://127.0.0.1:<port>``)."""
         self._server = make_server("127.0.0.1", self.port, self._dispatch, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="devlms-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="devlms-http", daemon=True
+        )
         self._thread.start()
         return self.url
 

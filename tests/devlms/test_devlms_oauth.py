@@ -23,6 +23,10 @@ def test_token_issued_for_granted_scopes(devlms: DevLmsServer, fake_tool: FakeTo
 def test_token_refuses_wrong_audience(devlms: DevLmsServer, fake_tool: FakeTool) -> None:
     client_id, _ = fake_tool.install(devlms.moodle)
     response = fake_tool.request_token(devlms.moodle, client_id, [SCOPE_SCORE], aud=devlms.moodle.issuer)
+    canvas_id, _ = fake_tool.install(devlms.canvas)
+    site_wide = devlms.canvas.base_url + "/login/oauth2/token"
+    assert fake_tool.request_token(devlms.canvas, canvas_id, [SCOPE_SCORE], aud=site_wide).status_code == 200
+    assert fake_tool.request_token(devlms.moodle, client_id, [SCOPE_SCORE], aud=site_wide).status_code == 400
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert "audience" in response.json()["error_description"].lower()

@@ -70,3 +70,35 @@ def test_a_classmate_opening_the_same_step_sees_the_neutral_page(lms_world: LmsW
         assert "Say your idea" not in page.text
         _assert_nothing_teacher_only(page.text)
     assert world.platform.gradebook() == []
+
+
+@pytest.mark.parametrize("lms_world", ["moodle"], indirect=True)
+def test_a_failed_score_keeps_the_success_and_sending_again_reaches_the_gradebook(lms_world: LmsWorld) -> None:
+    from publish.e2e import FailNth
+
+    world = lms_world
+    world.make_sequence(tasks=5)
+    token, links = world.publish_by_deep_link(mode="mastery")
+    world.launch("student1", link=links[0].id)  # the student opens step 1: we learn its line item
+    busy = FailNth(
+        world.lms._thread.app,  # type: ignore[arg-type]
+        lambda environ: environ["REQUEST_METHOD"] == "POST" and "/scores" in environ["PATH_INFO"],
+        n=1,
+        status=503,
+    )
+    world.lms._thread.app = busy
+    step_id = links[0].custom["ss_step"]
+    client = world.app.test_client()
+    base = f"/teacher/sequences/{world.sequence_public_id}"
+    client.post(f"{base}/steps/{step_id}/succeeded", data={"lt": token, "note": "first try"})
+    page = client.get(f"{base}/progress", query_string={"lt": token}).get_data(True)
+    assert "The success is saved either way" in page and "busy or unavailable" in page
+    assert world.platform.gradebook() == []
+    assert "Practice step 1 — done" in world.launch("student1", link=links[1].id).text  # gating uses the success
+
+    client.post(f"{base}/steps/{step_id}/retry-score", data={"lt": token})
+    rows = world.platform.gradebook()
+    assert [(r["user_id"], r["result"]) for r in rows] == [(world.sub("student1"), 1.0)]
+    assert "Score sent to the course gradebook." in client.get(f"{base}/progress", query_string={"lt": token}).get_data(
+        True
+    )

@@ -33,7 +33,12 @@ def worker_command(pool: str = "solo") -> list[str]:
     copies of SQLite handles, and a task at a time (enough for a demo). With Redis
     and PostgreSQL a production worker can use ``--pool=prefork`` or ``threads``.
     """
-    return [sys.executable, "-m", "celery", "-A", "worker.app", "worker", f"--pool={pool}", "--loglevel=INFO"]
+    # No gossip/mingle/heartbeat: a single worker has no peers to sync with, and mingle
+    # alone adds seconds of waiting for replies at start.
+    return [
+        sys.executable, "-m", "celery", "-A", "worker.app", "worker", f"--pool={pool}", "--loglevel=INFO",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]
 
 
 def start_worker(env: dict[str, str] | None = None, log_path: Path | None = None) -> subprocess.Popen[bytes]:

@@ -23,6 +23,9 @@ class DevLmsStore:
             data = json.loads(state_path.read_text())
             self.canvas.load_json(data["canvas"])
             self.moodle.load_json(data["moodle"])
+        else:
+            # Keep the fresh keys at once: a restart before any change must not rotate them.
+            self.save()
 
     def platform(self, flavour: Flavour) -> Platform:
         return self.canvas if flavour == "canvas" else self.moodle

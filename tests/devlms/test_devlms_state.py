@@ -39,6 +39,14 @@ def test_state_survives_a_restart(tmp_path: Path, fake_tool: FakeTool) -> None:
         assert second.moodle.default_link(client_id) is not None
 
 
+def test_fresh_state_file_keeps_keys_before_any_change(tmp_path: Path) -> None:
+    state = tmp_path / "fresh.json"
+    with DevLmsServer(state_path=state) as first:
+        kids = (first.canvas.keys.active_kid, first.moodle.keys.active_kid)
+    with DevLmsServer(state_path=state) as second:
+        assert (second.canvas.keys.active_kid, second.moodle.keys.active_kid) == kids
+
+
 def test_admin_install_api(devlms: DevLmsServer, fake_tool: FakeTool) -> None:
     body = {
         "login_url": fake_tool.login_url,

@@ -16,6 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from cryptography.fernet import Fernet
@@ -39,8 +40,9 @@ class SigningKey:
     private_key: rsa.RSAPrivateKey
     public_jwk: dict[str, Any]
 
-    @property
+    @cached_property
     def private_pem(self) -> str:
+        # Serialised once per key and process (pylti1p3's Registration wants PEM text).
         return self.private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ).decode()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hmac
 import re
-import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -66,7 +65,11 @@ class LaunchRejected(UserFacingError):
 
 class HardenedMessageLaunch(FlaskMessageLaunch):
     def __init__(self, runtime: LtiRuntime) -> None:
-        super().__init__(FlaskRequest(), DbToolConf(runtime))  # type: ignore[no-untyped-call]
+        super().__init__(
+            FlaskRequest(),  # type: ignore[no-untyped-call]
+            DbToolConf(runtime),
+            requests_session=runtime.http,  # pylti1p3 would build a new Session per launch
+        )
         self._runtime = runtime
         self._login: LoginState | None = None
         self._platform: PlatformInfo | None = None
@@ -173,16 +176,18 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         return self
 
     def validate_nonce(self) -> HardenedMessageLaunch:
+        """The nonce must be the one issued with this login's state.
+
+        The nonce exists only inside the state record, and ``validate_state`` took
+        that record out of the store atomically: so each nonce is consumed exactly
+        once (a replayed token either reuses a consumed state or carries a nonce
+        that no live state holds). No second store write is needed.
+        """
         login = self._login
         assert login is not None
         nonce = self._jwt["body"].get("nonce")
         if not isinstance(nonce, str) or not hmac.compare_digest(nonce, login.nonce):
             raise LaunchRejected("The launch message's nonce does not belong to this login.")
-        exp = self._jwt["body"].get("exp")
-        ttl = int(exp - time.time()) + LEEWAY_SECONDS if isinstance(exp, int | float) else 3600
-        # Atomic: of two concurrent uses of one nonce exactly one succeeds.
-        if not self._runtime.store.add(f"lti-nonce:{login.issuer}:{nonce}", "1", max(60, min(ttl, 86400))):
-            raise LaunchRejected("This launch message was already used.", title="This launch was already used")
         return self
 
     def validate_message(self) -> HardenedMessageLaunch:

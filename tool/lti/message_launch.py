@@ -196,8 +196,26 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
             raise LaunchRejected("The launch message does not say what kind of message it is (message_type).")
         if message_type not in SUPPORTED_MESSAGES:
             raise LaunchRejected(f"Stepping Stones does not handle {message_type!r} messages.")
+        self._check_claim_types()
         super().validate_message()
         return self
+
+    def _check_claim_types(self) -> None:
+        """Claims of the wrong JSON type are refused here (pylti1p3 would crash on them)."""
+        body = self._jwt["body"]
+        roles = body.get(LTI + "roles")
+        if roles is not None and (not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)):
+            raise LaunchRejected("The launch message's roles claim is not a list of role names.")
+        if "sub" in body and not isinstance(body["sub"], str):
+            raise LaunchRejected("The launch message's user id (sub) is not a string.")
+        for claim in ("resource_link", "context", "custom", "launch_presentation", "tool_platform"):
+            value = body.get(LTI + claim)
+            if value is not None and not isinstance(value, dict):
+                raise LaunchRejected(f"The launch message's {claim} claim is not a JSON object.")
+        for claim in (CLAIM_AGS, CLAIM_NRPS, CLAIM_DL):
+            value = body.get(claim)
+            if value is not None and not isinstance(value, dict):
+                raise LaunchRejected(f"The launch message's {claim.rsplit('/', 1)[-1]} claim is not a JSON object.")
 
     def validate_deployment(self) -> HardenedMessageLaunch:
         platform = self._platform

@@ -81,6 +81,9 @@ def test_dynamic_registration_end_to_end_then_launch(devlms, tool_server, flavou
     assert info.auth_token_url == platform.token_url
     assert "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly" in info.granted_scopes
     assert tool.jwks_url == tool_server.url + "/lti/jwks"
+    # We asked for names and emails (the teacher's roster needs names) and the platform agreed.
+    assert tool.privacy == "public"
+    assert tool.domain in (None, urlsplit(tool_server.url).netloc)
     if flavour == "moodle":
         assert "Pending activation" in done.text
         assert not tool.active

@@ -1,0 +1,41 @@
+"""What we tell platforms at Dynamic Registration."""
+
+from __future__ import annotations
+
+from tool.lti.dynamic_registration import _supported_messages
+from tool.lti.runtime import get_runtime
+from tool.lti.tool_configuration import PLATFORM_CONFIGURATION, SCOPES, TOOL_CONFIGURATION, registration_request
+
+
+def test_registration_request_fields(app, settings):
+    body = registration_request(get_runtime(app))
+    base = settings.base_url
+    assert body["response_types"] == ["id_token"]
+    assert body["initiate_login_uri"] == base + "/lti/login"
+    assert body["redirect_uris"] == [base + "/lti/launch"]
+    assert body["jwks_uri"] == base + "/lti/jwks"
+    assert body["token_endpoint_auth_method"] == "private_key_jwt"
+    assert set(body["grant_types"]) == {"client_credentials", "implicit"}
+    assert body["scope"].split() == list(SCOPES)
+    config = body[TOOL_CONFIGURATION]
+    assert config["domain"] == "127.0.0.1:5000"  # host AND port, as Moodle demands
+    assert config["https://canvas.instructure.com/lti/privacy_level"] == "public"
+    assert {"name", "email", "sub"} <= set(config["claims"])
+    messages = {m["type"]: m for m in config["messages"]}
+    assert "link_selection" in messages["LtiDeepLinkingRequest"]["placements"]
+    assert "assignment_selection" in messages["LtiDeepLinkingRequest"]["placements"]
+
+
+def test_messages_follow_what_the_platform_supports(app):
+    body = registration_request(get_runtime(app), {"LtiResourceLinkRequest"})
+    assert [m["type"] for m in body[TOOL_CONFIGURATION]["messages"]] == ["LtiResourceLinkRequest"]
+
+
+def test_messages_supported_as_objects_or_strings():
+    as_objects = {PLATFORM_CONFIGURATION: {"messages_supported": [
+        {"type": "LtiResourceLinkRequest"}, {"type": "LtiDeepLinkingRequest", "placements": ["ContentArea"]}]}}
+    as_strings = {PLATFORM_CONFIGURATION: {"messages_supported": ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"]}}
+    expected = {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
+    assert _supported_messages(as_objects) == expected
+    assert _supported_messages(as_strings) == expected
+    assert _supported_messages({}) == set()

@@ -36,6 +36,8 @@ def test_review_shows_the_seed_structure_checks_and_teacher_only_text(
     assert "Well done, &lt;b&gt;superstar&lt;/b&gt;!" in html and "<b>superstar</b>" not in html
     assert "(a) The first task is virtually certain to succeed" in html
     assert html.count("No flags for this task.") == len(SEQUENCE["tasks"]) - 1
+    # The way on to publishing and progress, carrying the launch token.
+    assert f"/teacher/sequences/{public_id}/progress?lt=" in html
 
 
 def test_llm_text_is_escaped(

@@ -74,6 +74,8 @@ class FakeOpenAI:
         self.default: Responder | None = None
         self.moderation_flagged = False
         self.model = "fake-model"
+        # Raw answers of the upstream server when proxying (see proxy_to).
+        self.upstream_replies: list[dict[str, Any]] = []
         self._seen_prefixes: set[str] = set()
         self._lock = threading.Lock()
         self._server: BaseWSGIServer | None = None
@@ -103,6 +105,37 @@ class FakeOpenAI:
         # Tell the SDK to retry almost at once so retry tests stay fast.
         hdrs = {"retry-after-ms": "10", **headers}
         return self.reply(Reply(status=status, error=error, headers=hdrs))
+
+    def proxy_to(self, upstream_base_url: str, timeout: float = 600.0) -> FakeOpenAI:
+        """Answer unscripted chat requests by forwarding them to a real OpenAI-compatible server.
+
+        The requests are still recorded here, so a test can inspect exactly what
+        the tool sent to a real model (e.g. llama-cpp-python's server).
+        """
+        import requests
+
+        def forward(body: dict[str, Any]) -> Reply:
+            upstream = requests.post(f"{upstream_base_url}/chat/completions", json=body, timeout=timeout)
+            if upstream.status_code != 200:
+                return Reply(status=upstream.status_code, error=upstream.text[:2000])
+            data = upstream.json()
+            choice = data["choices"][0]
+            usage = data.get("usage") or {}
+            details = usage.get("prompt_tokens_details") or {}
+            self.upstream_replies.append(data)
+            return Reply(
+                content=choice["message"].get("content"),
+                refusal=choice["message"].get("refusal"),
+                finish_reason=choice.get("finish_reason") or "stop",
+                usage={
+                    "prompt_tokens": usage.get("prompt_tokens", 0),
+                    "completion_tokens": usage.get("completion_tokens", 0),
+                    "cached_tokens": details.get("cached_tokens", 0),
+                },
+            )
+
+        self.default = forward
+        return self
 
     # -- inspection ------------------------------------------------------------------------
     @property

@@ -72,13 +72,23 @@ class OpenAIGenerator:
         self.system = msgs.system_prompt(self.response_format, sequence_schema())
         # Seconds spent in our own code (prompt, schema, parse, check) during the last call.
         self.last_overhead_seconds = 0.0
+        # Tokens used by the last call, also when it ended in an error (for cost accounting).
+        self.last_usage = Usage()
 
     # -- Generator protocol ------------------------------------------------------------------
     def generate(self, request: SequenceRequest, progress: ProgressCallback | None = None) -> GenerationResult:
-        from tool.generation.checker import check_sequence
-
         started = time.perf_counter()
         run = _Run()
+        try:
+            return self._generate(run, started, request, progress)
+        finally:
+            self.last_usage = run.usage
+
+    def _generate(
+        self, run: _Run, started: float, request: SequenceRequest, progress: ProgressCallback | None
+    ) -> GenerationResult:
+        from tool.generation.checker import check_sequence
+
         notify = progress or (lambda stage: None)
         self._moderate(run, request)
         notify("drafting")
@@ -105,12 +115,26 @@ class OpenAIGenerator:
         task_index: int,
         progress: ProgressCallback | None = None,
     ) -> GenerationResult:
-        from tool.generation.checker import check_sequence
-
         if not 0 <= task_index < len(sequence.tasks):
             raise GenerationError(f"There is no task {task_index + 1} in this sequence.")
         started = time.perf_counter()
         run = _Run()
+        try:
+            return self._regenerate_task(run, started, request, sequence, task_index, progress)
+        finally:
+            self.last_usage = run.usage
+
+    def _regenerate_task(
+        self,
+        run: _Run,
+        started: float,
+        request: SequenceRequest,
+        sequence: Sequence,
+        task_index: int,
+        progress: ProgressCallback | None,
+    ) -> GenerationResult:
+        from tool.generation.checker import check_sequence
+
         notify = progress or (lambda stage: None)
         self._moderate(run, request)
         notify("drafting")

@@ -352,3 +352,44 @@ def test_overhead_around_the_llm_call_is_small(llm_settings: Settings, fake_open
     median = sorted(o for o, _ in overheads)[2]
     print(f"tool overhead per generation: median {median * 1000:.1f} ms; runs {overheads}")
     assert 0 < median < 0.5
+
+
+def _objects(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "object" else []
+        return found + [o for value in node.values() for o in _objects(value)]
+    if isinstance(node, list):
+        return [o for item in node for o in _objects(item)]
+    return []
+
+
+def test_strict_schema_shape() -> None:
+    schema = sequence_schema()
+    text = json.dumps(schema)
+    assert "$ref" not in text and "$defs" not in text and '"default"' not in text
+    objects = _objects(schema)
+    assert len(objects) >= 4  # sequence, diagnostic, task, phrase
+    for obj in objects:
+        assert obj["additionalProperties"] is False
+        assert set(obj["required"]) == set(obj["properties"])
+    task = schema["properties"]["tasks"]["items"]["properties"]
+    # Our own fields may not be null in an LLM draft...
+    assert task["student_instructions"]["type"] == "string"
+    assert task["increment"]["type"] == "string"
+    assert "null" not in json.dumps(schema["properties"]["diagnostic"]["properties"]["primary_barrier_source"])
+    # ...while a genuinely optional field keeps its null alternative.
+    phrase_why = schema["properties"]["phrases_to_use"]["items"]["properties"]["why"]
+    assert {"type": "null"} in phrase_why["anyOf"]
+    sources = task["sources"]["items"]["enum"]
+    assert sources[0] == "mastery experience" and len(sources) == 4
+
+
+def test_prompt_templates_fill_every_placeholder() -> None:
+    from prompts import placeholders, render
+
+    assert placeholders("system") == set()  # the static prefix has nothing to fill
+    assert placeholders("repair") == {"findings", "subject"}
+    with pytest.raises(KeyError):
+        render("repair", findings="x")
+    # A teacher's "{{...}}" is not expanded a second time.
+    assert "{{error}}" in render("repair_invalid", error="{{error}}")

@@ -165,7 +165,8 @@ class OfflineGenerator:
             "product": data["product"],
         }
         if not request.student_strengths:
-            values["strength"] = data["default_strength"]
+            # A guess, and said to be one: the first task confirms or replaces it.
+            values["strength"] = data["default_strength"] + " (a likely strength, to confirm in task 1)"
 
         def fill(template: str) -> str:
             return template.format_map(values)

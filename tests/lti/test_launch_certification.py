@@ -69,7 +69,21 @@ def _signed_by_stranger(p: LoopbackPlatform, claims: dict[str, Any]) -> str:
     return jwt.encode(claims, stranger.private, algorithm="RS256", headers={"kid": p.key.kid})
 
 
-NOW = int(time.time())
+class Ago:
+    """A time relative to the moment the token is built (module import can be minutes earlier)."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+
+    def __repr__(self) -> str:
+        return f"now{self.seconds:+d}s"
+
+
+def _resolve(overrides: dict[str, Any]) -> dict[str, Any]:
+    now = int(time.time())
+    return {k: now + v.seconds if isinstance(v, Ago) else v for k, v in overrides.items()}
+
+
 
 # (case id, claim overrides, token maker or None, phrase expected on the error page, status)
 BAD_LAUNCHES = [
@@ -88,8 +102,8 @@ BAD_LAUNCHES = [
     ("several-aud-without-azp", {"aud": ["client-1", "other-tool"]}, None, "authorized party", 400),
     ("missing-exp", {"exp": DROP}, None, "exp", 400),
     ("missing-iat", {"iat": DROP}, None, "iat", 400),
-    ("expired", {"iat": NOW - 3600, "exp": NOW - 3000}, None, "expired", 400),
-    ("issued-in-the-future", {"iat": NOW + 600, "exp": NOW + 900}, None, "iat", 400),
+    ("expired", {"iat": Ago(-3600), "exp": Ago(-3000)}, None, "expired", 400),
+    ("issued-in-the-future", {"iat": Ago(600), "exp": Ago(900)}, None, "iat", 400),
     ("missing-nonce", {"nonce": DROP}, None, "nonce", 400),
     ("nonce-of-another-login", {"nonce": "not-the-login-nonce"}, None, "nonce", 400),
     ("missing-message-type", {LTI + "message_type": DROP}, None, "message_type", 400),
@@ -116,7 +130,7 @@ def _assert_error_page(response: Any, phrase: str, status: int) -> None:
                          ids=[c[0] for c in BAD_LAUNCHES])
 def test_bad_launch_is_refused_with_a_clear_page(client, registered, overrides, maker, phrase, status):
     auth = login(client, registered)
-    claims = registered.claims(auth["nonce"], **overrides)
+    claims = registered.claims(auth["nonce"], **_resolve(overrides))
     token = maker(registered, claims) if maker else registered.sign(claims)
     response = client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
     _assert_error_page(response, phrase, status)
@@ -212,7 +226,7 @@ VALID_LAUNCHES = [
     ("no-personal-data", {**NAME_CLAIMS, "email": DROP}, "/student/"),
     ("no-context", {LTI + "context": DROP}, "/student/"),
     ("aud-list-with-azp", {"aud": ["client-1", "other-tool"], "azp": "client-1"}, "/student/"),
-    ("clock-skew-within-leeway", {"iat": NOW + 30, "exp": NOW + 90}, "/student/"),
+    ("clock-skew-within-leeway", {"iat": Ago(30), "exp": Ago(90)}, "/student/"),
     ("deep-linking-instructor", {LTI + "message_type": "LtiDeepLinkingRequest", LTI + "roles": [INSTRUCTOR],
                                  LTI + "resource_link": DROP, DL: DL_SETTINGS}, "/teacher/deep-link"),
     ("deep-linking-learner", {LTI + "message_type": "LtiDeepLinkingRequest", LTI + "resource_link": DROP,
@@ -222,6 +236,7 @@ VALID_LAUNCHES = [
 
 @pytest.mark.parametrize(("overrides", "path"), [c[1:] for c in VALID_LAUNCHES], ids=[c[0] for c in VALID_LAUNCHES])
 def test_valid_launch_is_accepted(app, client, registered, overrides, path):
+    overrides = _resolve(overrides)
     response = launch(client, registered, **overrides)
     body = response.get_data(as_text=True)
     if path is None:

@@ -90,6 +90,11 @@ class Registry:
             self._platforms[(info.issuer, info.client_id)] = (time.monotonic(), info)
         return info
 
+    def by_pk(self, pk: int) -> PlatformInfo | None:
+        with self._sessions() as db:
+            row = db.get(Registration, pk)
+            return PlatformInfo.of(row) if row else None
+
     def clients_of(self, issuer: str) -> list[str]:
         with self._sessions() as db:
             return list(db.scalars(select(Registration.client_id).where(Registration.issuer == issuer)))
@@ -201,6 +206,4 @@ class Registry:
 
 def find_by_pk(registry: Registry, pk: int) -> PlatformInfo | None:
     """A registration by primary key (workers get ids, not objects)."""
-    with registry._sessions() as db:
-        row = db.get(Registration, pk)
-        return PlatformInfo.of(row) if row else None
+    return registry.by_pk(pk)

@@ -56,8 +56,6 @@ def ms(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=200, help="launches (students)")
-    parser.add_argument("--sqlite-synchronous", choices=["full", "normal"], default="full",
-                        help="what-if: SQLite's synchronous pragma (the app's default is full)")
     args = parser.parse_args()
 
     instance = tempfile.mkdtemp(prefix="ss-bench-")
@@ -70,15 +68,6 @@ def main() -> None:
     get_settings.cache_clear()
     app = create_app(get_settings(), TESTING=True)
     upgrade_schema(app)
-    if args.sqlite_synchronous == "normal":
-        from sqlalchemy import event
-
-        @event.listens_for(app.extensions["db_engine"], "connect")
-        def _normal(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.execute("PRAGMA synchronous=NORMAL")
-
-        app.extensions["db_engine"].dispose()
-
     # Baseline: the same POST to a route that does nothing (Flask + form parsing + test client).
     app.add_url_rule("/bench/noop", "bench_noop", lambda: ("", 204), methods=["POST"])
 
@@ -138,8 +127,7 @@ def main() -> None:
     server.shutdown()
 
     full, bare = statistics.fmean(launch_times), statistics.fmean(verify_times)
-    print(f"launches: {args.n} (embedded default: SQLite database, SQL key/value store; "
-          f"synchronous={args.sqlite_synchronous})")
+    print(f"launches: {args.n} (embedded default: SQLite database in WAL mode, SQL key/value store)")
     print(f"platform JWKS fetches: {hits[0]}")
     print(f"OIDC login GET:            {ms(login_times)}")
     print(f"full launch POST:          {ms(launch_times)}")

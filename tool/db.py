@@ -41,6 +41,9 @@ def make_engine(url: str) -> Engine:
             # WAL lets the web process read while the worker process writes.
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # With WAL, NORMAL cannot corrupt the database; a power cut may lose only the last
+            # commits (short-lived launch states). FULL made every launch wait on two disk flushes.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()

@@ -128,6 +128,14 @@ def test_a_first_task_needing_a_new_skill_or_pressure_fails(seq: Sequence) -> No
     assert cues == {"independently", "timed", "test", "in front of the class"}
 
 
+def test_a_example_is_not_an_exam(seq: Sequence) -> None:
+    fine = seq.model_copy(deep=True)
+    fine.tasks[0].student_does += " The teacher shows an example first."
+    assert _only(check_sequence(fine), "a") == []
+    fine.tasks[0].student_does += " Then a practice exam."
+    assert [f.evidence for f in _only(check_sequence(fine), "a")] == ["Then a practice exam."]
+
+
 def test_a_negated_pressure_is_fine(seq: Sequence) -> None:
     fine = seq.model_copy(deep=True)
     fine.tasks[0].success_looks_like += " This is not a test, and nothing is timed."

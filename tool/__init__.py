@@ -46,13 +46,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["kv_store"] = kv_store.make_store(settings.cache_url, app.extensions["db_engine"])
     pages.init_app(app)
     for name in FEATURES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.init_app(app)
+        importlib.import_module(name).init_app(app)
 
     from tool import cli
     from worker.celery_app import celery_init_app

@@ -23,13 +23,7 @@ def main() -> None:
 
 def _register() -> None:
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        for command in getattr(module, "commands", ()):
+        for command in importlib.import_module(name).commands:
             main.add_command(command)
 
 

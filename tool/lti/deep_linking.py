@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -32,9 +32,11 @@ class DeepLinkingError(ValueError):
     """The response cannot be built for this request (not deep linking, too many items...)."""
 
 
-def response_claims(
-    launch: Launch, items: Sequence[ToolDeepLinkResource], message: str | None = None
-) -> dict[str, Any]:
+ContentItem = ToolDeepLinkResource | Mapping[str, Any]
+
+
+def response_claims(launch: Launch, items: Sequence[ContentItem], message: str | None = None) -> dict[str, Any]:
+    """Claims of the response; items are resources or ready-made content-item dicts."""
     settings = launch.deep_linking_settings
     if not launch.is_deep_linking or settings is None:
         raise DeepLinkingError("this launch is not a deep-linking request")
@@ -50,7 +52,7 @@ def response_claims(
         LTI + "deployment_id": launch.deployment_id,
         LTI + "message_type": "LtiDeepLinkingResponse",
         LTI + "version": "1.3.0",
-        DL + "content_items": [item.to_dict() for item in items],
+        DL + "content_items": [dict(item) if isinstance(item, Mapping) else item.to_dict() for item in items],
     }
     if "data" in settings:
         claims[DL + "data"] = settings["data"]
@@ -60,7 +62,7 @@ def response_claims(
 
 
 def response_jwt(
-    runtime: LtiRuntime, launch: Launch, items: Sequence[ToolDeepLinkResource], message: str | None = None
+    runtime: LtiRuntime, launch: Launch, items: Sequence[ContentItem], message: str | None = None
 ) -> str:
     """The signed response (our newest key, its kid in the header)."""
     key = runtime.tool_keys.signing_key()
@@ -70,7 +72,7 @@ def response_jwt(
 
 
 def deep_linking_form(
-    runtime: LtiRuntime, launch: Launch, items: Sequence[ToolDeepLinkResource], message: str | None = None
+    runtime: LtiRuntime, launch: Launch, items: Sequence[ContentItem], message: str | None = None
 ) -> str:
     """An HTML page that POSTs the signed response (field ``JWT``) to the platform's return URL."""
     assert launch.deep_linking_settings is not None or not launch.is_deep_linking

@@ -10,16 +10,14 @@ step id; its custom parameters repeat the ids for platforms that drop the query.
 
 from __future__ import annotations
 
-import time
-import uuid
 from typing import Any
 
-import jwt
 from flask import abort, current_app, render_template, request
 
 from tool import db
 from tool.db import utcnow
 from tool.generation.model import Sequence as SequenceContent
+from tool.lti.deep_linking import response_jwt
 from tool.lti.launch import Launch
 from tool.lti.runtime import get_runtime
 from tool.publish import neutral, progress, staging
@@ -30,9 +28,6 @@ from tool.teacher import queries
 from tool.teacher.access import launch as current_instructor
 from tool.teacher.access import require_instructor
 from tool.teacher.models import Sequence
-
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 
 
 def _require_deep_linking(launch: Launch) -> dict[str, Any]:
@@ -71,26 +66,6 @@ def deep_link_items(
             item["submission"] = {"endDateTime": staging.iso_utc(due)}
         items.append(item)
     return items
-
-
-def signed_response(launch: Launch, settings: dict[str, Any], items: list[dict[str, Any]]) -> str:
-    """The LtiDeepLinkingResponse JWT: iss = our client_id, aud = the platform, signed with our key."""
-    key = get_runtime(current_app).tool_keys.signing_key()
-    now = int(time.time())
-    claims: dict[str, Any] = {
-        "iss": launch.client_id,
-        "aud": launch.issuer,
-        "iat": now,
-        "exp": now + 600,
-        "nonce": uuid.uuid4().hex,
-        LTI + "message_type": "LtiDeepLinkingResponse",
-        LTI + "version": "1.3.0",
-        LTI + "deployment_id": launch.deployment_id,
-        DL + "content_items": items,
-    }
-    if "data" in settings:
-        claims[DL + "data"] = settings["data"]
-    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 def _candidates(launch: Launch) -> list[tuple[Sequence, str | None]]:
@@ -170,6 +145,6 @@ def deep_link_submit() -> str | tuple[str, int]:
     return render_template(
         "publish/deep_link_return.html",
         return_url=settings["deep_link_return_url"],
-        jwt=signed_response(launch, settings, items),
+        jwt=response_jwt(get_runtime(current_app), launch, items),
         count=len(items),
     )

@@ -36,9 +36,14 @@ def service_url(base: str, suffix: str) -> str:
 
 
 class AgsClient:
-    def __init__(self, session: ServiceSession, lineitems_url: str) -> None:
+    def __init__(
+        self, session: ServiceSession, lineitems_url: str, read_scopes: list[str] | None = None
+    ) -> None:
+        """``read_scopes`` fixes the scopes asked for on reads, so a job that also writes
+        can use one token throughout (default: the narrowest granted read scope)."""
         self.session = session
         self.lineitems_url = lineitems_url
+        self.read_scopes = read_scopes
 
     @classmethod
     def for_launch(cls, runtime: LtiRuntime, launch: Launch) -> AgsClient:
@@ -47,6 +52,8 @@ class AgsClient:
         return cls(ServiceSession.for_registration(runtime, launch.registration_id), launch.ags_lineitems_url)
 
     def _read_scope(self) -> list[str]:
+        if self.read_scopes:
+            return self.read_scopes
         granted = self.session.platform.granted_scopes
         return [SCOPE_LINEITEM_READONLY] if SCOPE_LINEITEM_READONLY in granted else [SCOPE_LINEITEM]
 

@@ -41,17 +41,6 @@ def _lms_errors(what: str) -> Iterator[None]:
         raise classify_status(exc.status, what, str(exc)) from exc
 
 
-class _JobAgsClient(LtiAgsClient):
-    """The LTI core's client with a fixed scope set for reads, so one token serves the job."""
-
-    def __init__(self, session: ServiceSession, lineitems_url: str, read_scopes: list[str] | None) -> None:
-        super().__init__(session, lineitems_url)
-        self._read_scopes = read_scopes
-
-    def _read_scope(self) -> list[str]:
-        return self._read_scopes or super()._read_scope()
-
-
 class ServicesAgsClient:
     """Implements ``tool.publish.lms.AgsClient`` over ``tool.lti.ags``."""
 
@@ -60,7 +49,7 @@ class ServicesAgsClient:
         self._read_scopes = read_scopes
 
     def _client(self, lineitems_url: str) -> LtiAgsClient:
-        return _JobAgsClient(self._session, lineitems_url, self._read_scopes)
+        return LtiAgsClient(self._session, lineitems_url, read_scopes=self._read_scopes)
 
     def line_items(self, lineitems_url: str, *, tag: str | None = None) -> list[dict[str, Any]]:
         with _lms_errors("listing the course's assignments"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urljoin
 
 import requests
@@ -27,6 +27,7 @@ from devlms.platform import Platform
 from devlms.store import DevLmsStore
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+M = TypeVar("M", bound=WsgiApp)
 
 
 class ServerThread:
@@ -90,6 +91,16 @@ class DevLmsServer:
 
     def stop(self) -> None:
         self._thread.stop()
+
+    def wrap(self, middleware: Callable[[WsgiApp], M]) -> M:
+        """Put WSGI middleware in front of the running devlms (tests inject network faults
+        this way); returns the wrapper now serving."""
+        current = self._thread.app
+        if current is None:
+            raise RuntimeError("server not started")
+        wrapped = middleware(current)
+        self._thread.app = wrapped
+        return wrapped
 
     def __enter__(self) -> DevLmsServer:
         return self.start()

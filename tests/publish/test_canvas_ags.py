@@ -51,8 +51,7 @@ def test_worker_creates_launchable_assignments_with_unlock_dates_and_no_duplicat
 ) -> None:
     world = lms_world
     # Counts the token requests the devlms receives (n=0: never fails).
-    tokens = FailNth(world.lms._thread.app, token_posts, n=0, status=500)  # type: ignore[arg-type]
-    world.lms._thread.app = tokens
+    tokens = world.lms.wrap(lambda app: FailNth(app, token_posts, n=0, status=500))
     world.make_sequence(tasks=5)
     token = world.teacher_token()
     _publish(world, token)
@@ -89,8 +88,7 @@ def test_a_busy_lms_at_the_fourth_item_is_retried_to_exactly_five(
 ) -> None:
     world = lms_world
     # The devlms answers the 4th line-item POST with 503: the worker records 3, retries, resumes.
-    injector = FailNth(world.lms._thread.app, line_item_posts, n=4, status=503)  # type: ignore[arg-type]
-    world.lms._thread.app = injector
+    injector = world.lms.wrap(lambda app: FailNth(app, line_item_posts, n=4, status=503))
     world.make_sequence(tasks=5)
     _publish(world, world.teacher_token(), mode="mastery")
     wait_for(lambda: _publication_status(world) == "published", what="the retried publish")
@@ -104,8 +102,7 @@ def test_a_busy_lms_at_the_fourth_item_is_retried_to_exactly_five(
 
 def test_a_refused_fourth_item_stops_at_three_and_publishing_again_resumes_to_five(lms_world: LmsWorld) -> None:
     world = lms_world
-    injector = FailNth(world.lms._thread.app, line_item_posts, n=4, status=400)  # type: ignore[arg-type]
-    world.lms._thread.app = injector
+    world.lms.wrap(lambda app: FailNth(app, line_item_posts, n=4, status=400))
     world.make_sequence(tasks=5)
     token = world.teacher_token()
     with world.app.app_context():

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # Worker limits (seconds); hard > soft > the SDK timeout x (retries + 1).
     task_soft_time_limit: int = Field(default=300)
     task_time_limit: int = Field(default=360)
+    # Worker-level retries of a generation after a transient LLM error (on top of the SDK's own).
+    task_max_retries: int = Field(default=3, ge=0)
 
     @model_validator(mode="after")
     def _fill_and_refuse_insecure(self) -> Settings:

@@ -30,7 +30,7 @@ def celery_init_app(app: Flask) -> Celery[Any]:
                 return self.run(*args, **kwargs)
 
     celery_app: Celery[Any] = Celery(app.name, task_cls=FlaskTask)
-    longest_retry_chain = settings.task_time_limit * (settings.llm_max_retries + 2)
+    longest_retry_chain = settings.task_time_limit * (settings.task_max_retries + 2)
     celery_app.conf.update(
         broker_url=settings.broker_url,
         task_ignore_result=True,  # the tool reports progress through its own job rows

@@ -8,7 +8,7 @@ Contract:
 - The job row moves through drafting -> checking -> repairing as the generator
   reports progress, and ends ``ready`` or ``failed`` with a reason in plain words.
 - Only ``TransientGenerationError`` is retried, with exponential backoff and full
-  jitter, up to ``settings.llm_max_retries`` times; other errors fail at once.
+  jitter, up to ``settings.task_max_retries`` times; other errors fail at once.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def _note_retry(job_id: int, reason: str) -> None:
 @shared_task(bind=True, name="teacher.run_generation_job", acks_late=True)
 def run_generation_job(self: Any, job_id: int) -> None:
     """Celery entry point; see the module docstring for the contract."""
-    max_retries = int(current_app.config["SETTINGS"].llm_max_retries)
+    max_retries = int(current_app.config["SETTINGS"].task_max_retries)
     retries_done = int(self.request.retries or 0)
     try:
         execute_job(job_id, retries_left=max_retries - retries_done)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -56,16 +55,6 @@ def test_year8_fixture_passes_every_check(seq: Sequence) -> None:
     assert check_sequence(seq) == []
     assert check_sequence(seq, request) == []
     assert passed_checks([]) == list(CHECKS)
-
-
-def test_checker_is_fast_enough_to_run_on_every_save(seq: Sequence) -> None:
-    check_sequence(seq)  # word lists compile once per process
-    runs = 20
-    started = time.perf_counter()
-    for _ in range(runs):
-        check_sequence(seq)
-    per_check = (time.perf_counter() - started) / runs
-    assert per_check < 0.1  # measured ~3 ms; the bound leaves room for a busy shared machine
 
 
 # --- format ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import requests
 from pylti1p3.dynamic_registration import DynamicRegistration
 
 from tool.lti import tool_configuration as conf
-from tool.lti.registry import PlatformInfo
+from tool.lti.registry import PlatformInfo, RegistrationExists
 from tool.lti.runtime import LtiRuntime
 from tool.pages import UserFacingError
 
@@ -117,19 +117,33 @@ class ToolDynamicRegistration(DynamicRegistration):
         platform_conf = openid_configuration.get(conf.PLATFORM_CONFIGURATION) or {}
         product = str(platform_conf.get("product_family_code") or "") if isinstance(platform_conf, dict) else ""
         start_active = self._runtime.settings.deployments_start_active
-        platform = self._runtime.registry.save_registration(
-            issuer=str(openid_configuration["issuer"]),
-            client_id=str(openid_registration["client_id"]),
-            auth_login_url=str(openid_configuration["authorization_endpoint"]),
-            auth_token_url=str(openid_configuration["token_endpoint"]),
-            jwks_url=str(openid_configuration["jwks_uri"]),
-            token_audience=openid_configuration.get("authorization_server") or None,
-            platform_family=_family(openid_configuration),
-            granted_scopes=granted,
-            name=product or str(openid_configuration["issuer"]),
-            deployment_ids=(str(deployment_id),) if deployment_id else (),
-            deployments_active=start_active,
-        )
+        issuer, client_id = str(openid_configuration["issuer"]), str(openid_registration["client_id"])
+        try:
+            platform = self._runtime.registry.save_registration(
+                issuer=issuer,
+                client_id=client_id,
+                auth_login_url=str(openid_configuration["authorization_endpoint"]),
+                auth_token_url=str(openid_configuration["token_endpoint"]),
+                jwks_url=str(openid_configuration["jwks_uri"]),
+                token_audience=openid_configuration.get("authorization_server") or None,
+                platform_family=_family(openid_configuration),
+                granted_scopes=granted,
+                name=product or issuer,
+                deployment_ids=(str(deployment_id),) if deployment_id else (),
+                deployments_active=start_active,
+                # Never let an unauthenticated registration replace the keys of one we trust.
+                must_be_new=True,
+            )
+        except RegistrationExists as exc:
+            raise UserFacingError(
+                "Stepping Stones is already registered with this platform",
+                f"The platform {issuer} answered with client id {client_id}, which Stepping Stones already "
+                "has. Dynamic Registration only adds new registrations; it never changes an existing one.",
+                "Remove the old tool from the platform and register again (the platform gives the new one its "
+                "own client id), or have an administrator of Stepping Stones update it with: stepping-stones "
+                "lti add-platform --issuer … --client-id … (see `stepping-stones lti list`).",
+                status=409,
+            ) from exc
         return RegistrationOutcome(
             platform=platform,
             deployment_id=str(deployment_id) if deployment_id else None,

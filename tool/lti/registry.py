@@ -60,6 +60,10 @@ class DeploymentState:
     created_now: bool
 
 
+class RegistrationExists(ValueError):
+    """A registration for this (issuer, client_id) already exists and must not be replaced."""
+
+
 class Registry:
     """Per-app, thread-safe lookups of registrations and deployments."""
 
@@ -147,14 +151,21 @@ class Registry:
         name: str = "",
         deployment_ids: tuple[str, ...] = (),
         deployments_active: bool = True,
+        must_be_new: bool = False,
     ) -> PlatformInfo:
-        """Create or update a registration (and add deployments); invalidates the cache."""
+        """Create or update a registration (and add deployments); invalidates the cache.
+
+        ``must_be_new`` (Dynamic Registration) refuses to touch an existing
+        registration: its key set URL decides whose launches we trust.
+        """
         if platform_family not in PLATFORM_FAMILIES:
             raise ValueError(f"platform family must be one of {', '.join(PLATFORM_FAMILIES)}")
         with self._sessions.begin() as db:
             row = db.scalars(
                 select(Registration).where(Registration.issuer == issuer, Registration.client_id == client_id)
             ).first()
+            if row is not None and must_be_new:
+                raise RegistrationExists(f"{issuer} already has a registration with client id {client_id}")
             if row is None:
                 row = Registration(issuer=issuer, client_id=client_id)
                 db.add(row)

@@ -101,3 +101,43 @@ def test_a_teacher_launch_on_the_student_page_is_not_the_student(app: Flask, cli
     steps = publish(app, world)
     html = client.get("/student/", query_string={"lt": launch_token(app, "3", roles=(INSTRUCTOR,)), "step": steps[0]})
     assert "isn’t set up for you" in html.get_data(True)
+
+
+def test_an_empty_response_says_what_to_do_and_records_nothing(app: Flask, client: FlaskClient) -> None:
+    world = make_world(app)
+    steps = publish(app, world)
+    page = client.post("/student/respond", data={"lt": launch_token(app, "4"), "step": steps[0], "response": "  "})
+    html = page.get_data(True)
+    assert "The box is empty" in html and 'role="alert"' in html
+    assert 'aria-describedby="response-help response-problem"' in html
+    with app.app_context():
+        step = progress.find_step(db.session(), steps[0])
+        assert step is not None and step.progress is None
+
+
+def test_a_too_long_response_is_kept_in_the_box_not_cut(app: Flask, client: FlaskClient) -> None:
+    world = make_world(app)
+    steps = publish(app, world)
+    long_text = "word " * (progress.MAX_RESPONSE_CHARS // 5) + "the end of my answer"
+    page = client.post("/student/respond", data={"lt": launch_token(app, "4"), "step": steps[0], "response": long_text})
+    html = page.get_data(True)
+    assert "longer than this box takes" in html
+    assert "the end of my answer</textarea>" in html
+    with app.app_context():
+        step = progress.find_step(db.session(), steps[0])
+        assert step is not None and step.progress is None
+
+
+def test_i_did_it_keeps_the_words_the_student_typed(app: Flask, client: FlaskClient) -> None:
+    world = make_world(app)
+    steps = publish(app, world)
+    sent = client.post(
+        "/student/respond",
+        data={"lt": launch_token(app, "4"), "step": steps[0], "kind": "did_it", "response": "I read it to Ms K"},
+    )
+    assert sent.status_code == 303
+    with app.app_context():
+        step = progress.find_step(db.session(), steps[0])
+        assert step is not None and step.progress is not None
+        assert step.progress.response_kind == "did_it"
+        assert step.progress.response_text == "I did it.\n\nI read it to Ms K"

@@ -98,3 +98,41 @@ def test_learner_token_cannot_use_the_teacher_area(client: FlaskClient, make_lau
 def test_missing_or_forged_token_is_401(client: FlaskClient) -> None:
     assert client.get("/teacher/").status_code == 401
     assert client.get("/teacher/", query_string={"lt": "forged"}).status_code == 401
+
+
+def test_errors_are_in_plain_words_with_a_summary_linking_to_each_field(
+    client: FlaskClient, make_launch: MakeLaunch
+) -> None:
+    lt = make_launch()
+    response = client.post(
+        "/teacher/new",
+        data=_form(lt, target_skill="ab", student_level="", current_avoidance="x" * 1300, target_label=""),
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "String should" not in html  # no validator jargon
+    assert "Please write a little more (at least 3 characters)." in html
+    assert "Please shorten this to 1200 characters or fewer (it has 1300)." in html
+    assert "This field is required." in html
+    assert '<a href="#f-target_skill">Target skill</a>' in html
+    assert '<a href="#target">Student</a>' in html
+    assert 'id="f-student_level"' in html and 'aria-invalid="true"' in html
+    assert 'aria-describedby="h-student_level e-student_level"' in html
+    assert "x" * 1300 in html  # kept
+
+
+def test_post_without_the_launch_token_is_refused_even_with_cookies(
+    app: Flask, client: FlaskClient, make_launch: MakeLaunch
+) -> None:
+    """CSRF: a cross-site form carries the browser's cookies but cannot know the lt token."""
+    make_launch()  # a real launch exists in this browser session
+    posts = [r for r in app.url_map.iter_rules() if "POST" in (r.methods or ()) and r.endpoint.split(".")[0]
+             in ("teacher", "publish", "student")]
+    assert len(posts) >= 10
+    for rule in posts:
+        values = {arg: "x" for arg in rule.arguments}
+        if "index" in values:
+            values["index"] = 0  # type: ignore[assignment]
+        url = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
+        response = client.post(url, data={"target_skill": "Reading aloud"}, headers={"Origin": "https://evil.test"})
+        assert response.status_code == 401, rule.rule

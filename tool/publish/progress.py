@@ -186,9 +186,13 @@ def _clip(text: str | None, limit: int) -> str | None:
 
 
 def record_response(db: Session, step: PublishedStep, text: str | None, kind: str, actor_sub: str) -> StepProgress:
-    """The student's answer (text, or "I did it"); each one is also kept in the history."""
+    """The student's answer (text, or "I did it"); each one is also kept in the history.
+
+    "I did it" keeps any words typed in the box too: nothing the student wrote is dropped.
+    """
     progress = _progress(db, step)
-    body = "I did it." if kind == "did_it" else _clip(text, MAX_RESPONSE_CHARS)
+    typed = _clip(text, MAX_RESPONSE_CHARS)
+    body = ("I did it." + (f"\n\n{typed}" if typed else "")) if kind == "did_it" else typed
     progress.response_text = body
     progress.response_kind = kind
     progress.responded_at = utcnow()

@@ -29,6 +29,12 @@ from tool.teacher.models import Course, Sequence, User
 
 bp = Blueprint("student", __name__, url_prefix="/student")
 
+EMPTY_RESPONSE = "The box is empty. Write a few words, or press “I did it in class” if you did it with your teacher."
+TOO_LONG_RESPONSE = (
+    f"That is longer than this box takes ({progress.MAX_RESPONSE_CHARS:,} characters). "
+    "Your words are still below: shorten them a little and send again."
+)
+
 
 @dataclass(frozen=True)
 class StudentStep:
@@ -105,7 +111,9 @@ def _student_steps(publication: Publication, content: SequenceContent) -> list[S
     return rows
 
 
-def _render_publication(publication: Publication, asked_step: PublishedStep | None) -> str:
+def _render_publication(
+    publication: Publication, asked_step: PublishedStep | None, *, problem: str | None = None, draft: str = ""
+) -> str:
     content = progress.publication_content(db.session(), publication)
     rows = _student_steps(publication, content)
     asked = next((row for row in rows if asked_step is not None and row.step.id == asked_step.id), None)
@@ -117,6 +125,9 @@ def _render_publication(publication: Publication, asked_step: PublishedStep | No
         current=current,
         all_done=all(row.status == "done" for row in rows),
         sent=request.args.get("sent") == "1",
+        problem=problem,
+        draft=draft,
+        max_chars=progress.MAX_RESPONSE_CHARS,
     )
 
 
@@ -164,9 +175,11 @@ def respond() -> Response | str:
         # A stale tab or a hand-made request for a step that is not the current one.
         return _render_publication(publication, step)
     kind = "did_it" if request.form.get("kind") == "did_it" else "text"
-    text = request.form.get("response", "")
+    text = request.form.get("response", "").replace("\r\n", "\n")
     if kind == "text" and not text.strip():
-        return _render_publication(publication, step)
+        return _render_publication(publication, step, problem=EMPTY_RESPONSE)
+    if len(text.strip()) > progress.MAX_RESPONSE_CHARS:
+        return _render_publication(publication, step, problem=TOO_LONG_RESPONSE, draft=text)
     with db.transaction() as session:
         progress.record_response(session, session.merge(step), text, kind, launch.user_sub)
     return redirect(launch_url("student.home", step=step.public_id, sent="1"), code=303)

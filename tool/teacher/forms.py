@@ -109,16 +109,30 @@ def request_values(form: MultiDict[str, str] | dict[str, Any]) -> dict[str, str]
     return {name: str(form.get(name) or "") for name in REQUEST_FIELD_NAMES}
 
 
+def plain_message(item: Any) -> str:
+    """Pydantic's message for one error, in words a teacher reads without a manual."""
+    kind = item["type"]
+    ctx = item.get("ctx") or {}
+    given = item.get("input")
+    blank = kind == "missing" or (isinstance(given, str) and not given.strip())
+    if blank and kind in ("missing", "string_too_short"):
+        return "This field is required."
+    if kind == "string_too_short":
+        return f"Please write a little more (at least {ctx.get('min_length')} characters)."
+    if kind == "string_too_long":
+        return f"Please shorten this to {ctx.get('max_length')} characters or fewer (it has {len(str(given))})."
+    if kind == "enum":
+        return "Pick one of the choices offered."
+    return str(item["msg"])
+
+
 def errors_by_field(error: ValidationError, prefix: tuple[Any, ...] = ()) -> dict[str, str]:
-    """Pydantic errors keyed by the form field they belong to (first message wins)."""
+    """Errors keyed by the form field they belong to (first message wins), in plain words."""
     errors: dict[str, str] = {}
     for item in error.errors():
         loc = tuple(item["loc"])[len(prefix) :] if tuple(item["loc"])[: len(prefix)] == prefix else item["loc"]
         key = ".".join(str(part) for part in loc) or "__all__"
-        message = str(item["msg"])
-        if item["type"] in ("string_too_short", "missing") and item.get("ctx", {}).get("min_length", 1) <= 1:
-            message = "This field is required."
-        errors.setdefault(key, message)
+        errors.setdefault(key, plain_message(item))
     return errors
 
 

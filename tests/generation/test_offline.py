@@ -76,6 +76,23 @@ SCENARIOS: dict[str, SequenceRequest] = {
         current_avoidance="Waits for the answers to go up on the board",
         subject_area="Chemistry",
     ),
+    "asking questions": SequenceRequest(
+        target_skill="Asking questions in class",
+        student_level="Year 7",
+        current_avoidance="Never puts hand up, waits to copy from a friend",
+    ),
+    "music": SequenceRequest(
+        target_skill="Performing a piece on the piano for the class",
+        student_level="Year 8",
+        current_avoidance="Plays well in lessons alone but freezes and stops when others listen",
+        subject_area="Music",
+    ),
+    "handwriting": SequenceRequest(
+        target_skill="Handwriting neatly on the line",
+        student_level="Year 3",
+        current_avoidance="Refuses to pick up the pencil and says his writing is messy",
+        student_strengths="Loves drawing superheroes",
+    ),
 }
 
 EXPECTED_STRATEGY = {
@@ -87,6 +104,9 @@ EXPECTED_STRATEGY = {
     "pe": "pe-progression",
     "art": "draft-not-final",
     "chemistry": "worked-example-fade",
+    "asking questions": "question-ladder",
+    "music": "performance-rehearsal",
+    "handwriting": "shapes-to-letters",
 }
 
 
@@ -226,3 +246,40 @@ def test_factory(settings: Settings) -> None:
     assert isinstance(offline, OfflineGenerator) and "no API key" in offline.note
     with pytest.raises(ValueError, match="unknown generator backend"):
         make_generator(settings, "gpt")
+
+
+def test_scenario_wording_fits_the_skill() -> None:
+    """What a teacher would notice first: the ladder talks about their skill, not another one."""
+    planner = OfflineGenerator()
+    music = planner.plan(SCENARIOS["music"])
+    assert not any("sentence" in t.student_does or "vocabulary" in t.student_does for t in music.tasks)
+    questions = planner.plan(SCENARIOS["asking questions"])
+    assert all("question" in t.student_does for t in questions.tasks)
+    assert "worked example" not in " ".join(t.student_does for t in questions.tasks)
+    # Swimming is not played as a game.
+    swimming_request = SequenceRequest(
+        target_skill="Swimming a width of the pool without a float",
+        student_level="Year 5",
+        current_avoidance="Stays at the shallow end holding the side",
+        subject_area="PE",
+        student_strengths="Confident kicking with a float",
+    )
+    swimming = planner.plan(swimming_request)
+    assert check_sequence(swimming, swimming_request, require_own_fields=True) == []
+    assert "game" not in swimming.tasks[-1].name.lower()
+    assert "swimming a width of the pool without a float" in swimming.tasks[-1].student_does
+    # A stated strength that is not a spoken one is not called "out loud".
+    science = planner.plan(
+        SequenceRequest(
+            target_skill="Writing up a science practical",
+            student_level="Year 9",
+            current_avoidance="Does the experiment happily but leaves the write-up blank",
+            subject_area="Science",
+            student_strengths="Careful and accurate when measuring in experiments",
+        )
+    )
+    assert "out loud: careful" not in science.diagnostic.starting_point
+    assert "careful and accurate when measuring in experiments" in science.diagnostic.starting_point
+    # No "problems in solving … problems" fill.
+    word_problems = planner.plan(SCENARIOS["word problems"])
+    assert "in solving" not in word_problems.diagnostic.starting_point

@@ -392,3 +392,33 @@ def test_prompt_templates_fill_every_placeholder() -> None:
         render("repair", findings="x")
     # A teacher's "{{...}}" is not expanded a second time.
     assert "{{error}}" in render("repair_invalid", error="{{error}}")
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        "Here is the sequence you asked for:\n\n```json\n{}\n```\nLet me know if you want changes.",
+        "```JSON\n{}\n```",
+        "<think>The student avoids writing, so start from talk.</think>\n{}",
+        "Sure! {} Hope this helps.",
+    ],
+    ids=["prose-around-fence", "upper-fence", "think-block", "prose-around-object"],
+)
+def test_wrapped_json_is_used_without_a_repair_round(
+    llm_settings: Settings, fake_openai: FakeOpenAI, wrap: str
+) -> None:
+    """Real providers wrap the JSON in prose, fences or reasoning; no extra call is spent on that."""
+    fake_openai.reply_text(wrap.replace("{}", json.dumps(good_sequence())))
+    result = OpenAIGenerator(llm_settings).generate(REQUEST)
+    assert result.sequence == Sequence.model_validate(good_sequence())
+    assert len(fake_openai.chat_requests) == 1
+
+
+def test_extra_keys_from_the_model_are_ignored(llm_settings: Settings, fake_openai: FakeOpenAI) -> None:
+    answer = good_sequence()
+    answer["notes_for_reviewer"] = "extra"
+    answer["tasks"][0]["difficulty"] = 1
+    fake_openai.reply_json(answer)
+    result = OpenAIGenerator(llm_settings).generate(REQUEST)
+    assert result.sequence == Sequence.model_validate(good_sequence())
+    assert len(fake_openai.chat_requests) == 1

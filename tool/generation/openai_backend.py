@@ -42,7 +42,10 @@ M = TypeVar("M", bound=BaseModel)
 
 Message = dict[str, str]
 
-_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+# A Markdown code fence anywhere in the answer ("Here it is: ```json {...} ```").
+_FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\r?\n?(.*?)```", re.DOTALL)
+# Reasoning models served behind OpenAI-compatible APIs may think aloud first.
+_THINK = re.compile(r"^\s*<think>.*?</think>", re.DOTALL)
 
 
 @dataclass
@@ -284,17 +287,32 @@ class OpenAIGenerator:
 
 def _parse(raw: str, model: type[M]) -> M:
     """``raw`` as ``model``; ValueError (ValidationError is one) with a readable message."""
-    text = raw.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        # Small local models like to wrap JSON in a Markdown fence even in JSON mode.
-        text = fenced.group(1)
+    text = _json_text(raw)
     if not text:
         raise ValueError("the answer was empty")
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:
         raise ValueError(_describe(exc)) from exc
+
+
+def _json_text(raw: str) -> str:
+    """The JSON object inside ``raw``, without the wrapping real models add around it.
+
+    Small local models wrap JSON in a Markdown fence even in JSON mode, some add a
+    sentence before or after it, and reasoning models may send a ``<think>`` block
+    first. Unwrapping them here saves a repair round (and its tokens).
+    """
+    text = _THINK.sub("", raw).strip()
+    if text.startswith("{"):
+        return text
+    fenced = _FENCE.search(text)
+    if fenced:
+        return fenced.group(1).strip()
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        return text[start : end + 1]
+    return text
 
 
 def _describe(exc: ValidationError) -> str:

@@ -95,3 +95,26 @@ def test_a_single_item_canvas_placement_is_told_to_use_a_multi_item_menu(lms_wor
 def test_learners_cannot_open_the_deep_link_picker(app: Flask, client: FlaskClient) -> None:
     make_world(app)
     assert client.get("/teacher/deep-link", query_string={"lt": launch_token(app, "4")}).status_code == 403
+
+
+def test_publish_with_the_worker_unreachable_says_so_and_offers_a_retry(app: Flask, client: FlaskClient) -> None:
+    # A broker that cannot be opened (a real failure, no double): the publish must not be a 500.
+    app.extensions["celery"].conf.broker_url = "sqla+sqlite:////nonexistent-dir-for-test/broker.sqlite"
+    world = make_world(app)
+    token = launch_token(
+        app,
+        "3",
+        roles=(INSTRUCTOR,),
+        platform_family="canvas",
+        ags_lineitems_url="http://127.0.0.1:9/line_items",
+        ags_scopes=("https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",),
+    )
+    base = f"/teacher/sequences/{world.sequence_public_id}"
+    sent = client.post(f"{base}/publish", data={"lt": token, "mode": "mastery", "spacing_days": "3"})
+    assert sent.status_code == 303
+    page = client.get(f"{base}/progress", query_string={"lt": token}).get_data(True)
+    assert "could not be reached" in page and "Try publishing again" in page
+    assert "Could not finish" in page
+    with app.app_context():
+        pub = progress.get_publication(db.session(), world.sequence_id)
+        assert pub is not None and pub.status == "failed"

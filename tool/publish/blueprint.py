@@ -24,6 +24,12 @@ STATE_LABELS = {
     staging.StepState.SUCCEEDED: "Succeeded",
     staging.StepState.NEEDS_ANOTHER_GO: "Needs another go",
 }
+PUBLICATION_LABELS = {
+    "pending": "Waiting for the worker to start",
+    "publishing": "Creating the assignments…",
+    "published": "In your course",
+    "failed": "Could not finish",
+}
 MODE_LABELS = {
     staging.ReleaseMode.MASTERY: "Mastery-gated: the next step opens when you confirm success",
     staging.ReleaseMode.SCHEDULED: "Scheduled: steps open on set dates",
@@ -38,6 +44,7 @@ def _publish_helpers() -> dict[str, Any]:
         "lt": launch_token() or "",
         "state_labels": STATE_LABELS,
         "mode_labels": MODE_LABELS,
+        "publication_labels": PUBLICATION_LABELS,
         "format_day": staging.format_day,
         "default_spacing": staging.DEFAULT_SPACING_DAYS,
     }

@@ -9,6 +9,7 @@ Routes (all instructor-only, scoped to the launch's course):
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import abort, jsonify, redirect, render_template, request
@@ -28,6 +29,11 @@ from tool.teacher.access import require_instructor
 from tool.teacher.models import Sequence
 
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+WORKER_DOWN_REASON = (
+    "The background worker that creates the assignments could not be reached, so nothing was sent "
+    "to your course yet. Please try again in a minute; if it keeps happening, tell your administrator."
+)
+log = logging.getLogger(__name__)
 
 
 def can_publish_with_ags(launch: Launch) -> bool:
@@ -124,7 +130,15 @@ def publish(public_id: str) -> Response | tuple[str, int]:
         return render_progress(public_id, plan_error=str(exc), form=form), 400
     from tool.publish.tasks import publish_to_lms
 
-    publish_to_lms.delay(publication_id)
+    try:
+        publish_to_lms.delay(publication_id)
+    except Exception:  # the broker is down: say so on the page and offer the retry button
+        log.exception("could not enqueue publication %s", publication_id)
+        with db.transaction() as session:
+            failed = session.get(Publication, publication_id)
+            if failed is not None:
+                failed.status = "failed"
+                failed.last_error = WORKER_DOWN_REASON
     return redirect(launch_url("publish.progress_view", public_id=public_id), code=303)
 
 

@@ -141,3 +141,23 @@ def test_i_did_it_keeps_the_words_the_student_typed(app: Flask, client: FlaskCli
         assert step is not None and step.progress is not None
         assert step.progress.response_kind == "did_it"
         assert step.progress.response_text == "I did it.\n\nI read it to Ms K"
+
+
+def test_the_teacher_placeholder_reads_as_your_teacher_for_the_student(app: Flask, client: FlaskClient) -> None:
+    from sqlalchemy import select
+
+    from tool.teacher.models import SequenceVersion
+
+    world = make_world(app)
+    steps = publish(app, world)
+    with app.app_context(), db.transaction() as s:
+        version = s.scalars(select(SequenceVersion).where(SequenceVersion.sequence_id == world.sequence_id)).first()
+        assert version is not None
+        data = dict(version.content)
+        tasks = [dict(t) for t in data["tasks"]]
+        tasks[0]["student_instructions"] = "[Teacher] will listen first. Then tell [Teacher] your idea."
+        data["tasks"] = tasks
+        version.content = data
+    html = client.get("/student/", query_string={"lt": launch_token(app, "4"), "step": steps[0]}).get_data(True)
+    assert "Your teacher will listen first. Then tell your teacher your idea." in html
+    assert "[Teacher]" not in html

@@ -12,6 +12,7 @@ the diagnostic, the avoidance, the skill name. Only ``student_instructions``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, redirect, render_template, request
@@ -47,6 +48,14 @@ class StudentStep:
     instructions: str | None
     needs_another_go: bool
     last_response: str | None
+
+
+def for_student(text: str | None) -> str | None:
+    """Placeholders from the privacy step read naturally for the student ("[Teacher]" -> "your teacher")."""
+    if text is None:
+        return None
+    text = re.sub(r"(^|[.!?]\s+)\[Teacher\]", lambda m: m.group(1) + "Your teacher", text)
+    return text.replace("[Teacher]", "your teacher")
 
 
 def _owns(launch: Launch, publication: Publication, sequence: Sequence) -> bool:
@@ -103,7 +112,9 @@ def _student_steps(publication: Publication, content: SequenceContent) -> list[S
                 title=neutral.step_title(step.number),
                 status=status,
                 locked_reason=staging.locked_reason(plan, step.index, flags, now) if status == "locked" else "",
-                instructions=content.tasks[step.index].student_instructions if status == "current" else None,
+                instructions=for_student(content.tasks[step.index].student_instructions)
+                if status == "current"
+                else None,
                 needs_another_go=state is staging.StepState.NEEDS_ANOTHER_GO,
                 last_response=record.response_text if record and status == "current" else None,
             )

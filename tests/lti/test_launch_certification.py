@@ -209,6 +209,9 @@ FULL_ROLES = [
     "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
     "http://purl.imsglobal.org/vocab/lis/v2/system/person#User",
 ]
+INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
+SYSTEM = "http://purl.imsglobal.org/vocab/lis/v2/system/person#"
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 NAME_CLAIMS = {"name": DROP, "given_name": DROP, "family_name": DROP}
 
 VALID_LAUNCHES = [
@@ -225,6 +228,15 @@ VALID_LAUNCHES = [
     ("names-only", {"email": DROP}, "/student/"),
     ("no-personal-data", {**NAME_CLAIMS, "email": DROP}, "/student/"),
     ("no-context", {LTI + "context": DROP}, "/student/"),
+    # The course role decides: Canvas adds institution roles for what a person is elsewhere.
+    ("learner-who-teaches-elsewhere", {LTI + "roles": [LEARNER, INSTITUTION + "Instructor", INSTITUTION + "Faculty"]},
+     "/student/"),
+    ("teacher-who-studies-elsewhere", {LTI + "roles": [INSTRUCTOR, INSTITUTION + "Student"]}, "/teacher/"),
+    ("institution-instructor-without-course-role", {LTI + "roles": [INSTITUTION + "Instructor"]}, None),
+    ("teaching-assistant-sub-role", {LTI + "roles": [MEMBERSHIP + "/Instructor#TeachingAssistant"]}, "/teacher/"),
+    ("account-admin-not-enrolled", {LTI + "roles": [INSTITUTION + "Administrator", SYSTEM + "User"]}, "/teacher/"),
+    ("mentor-who-is-an-institution-admin", {LTI + "roles": [MEMBERSHIP + "#Mentor", INSTITUTION + "Administrator"]},
+     None),
     ("aud-list-with-azp", {"aud": ["client-1", "other-tool"], "azp": "client-1"}, "/student/"),
     ("clock-skew-within-leeway", {"iat": Ago(30), "exp": Ago(90)}, "/student/"),
     ("deep-linking-instructor", {LTI + "message_type": "LtiDeepLinkingRequest", LTI + "roles": [INSTRUCTOR],

@@ -10,31 +10,64 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+MEMBERSHIP = LIS + "membership"
+
+# Context (course) roles decide: a student who teaches another course carries the
+# institution role Instructor (Canvas sends it), and must still meet the student view.
 INSTRUCTOR_ROLES = frozenset(
     {
-        "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
-        "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
-        "http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper",
-        "http://purl.imsglobal.org/vocab/lis/v2/membership#Administrator",
-        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
-        "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
-        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor",
-        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty",
+        MEMBERSHIP + "#Instructor",
+        MEMBERSHIP + "/Instructor#TeachingAssistant",
+        MEMBERSHIP + "#ContentDeveloper",
+        MEMBERSHIP + "#Administrator",
         "Instructor",
         "TeachingAssistant",
         "ContentDeveloper",
         "Administrator",
     }
 )
-LEARNER_ROLES = frozenset(
+LEARNER_ROLES = frozenset({MEMBERSHIP + "#Learner", "Learner", "Student"})
+# Only when the launch carries no context role at all: administrators launching from a course
+# they are not enrolled in, and institution-level students.
+NO_CONTEXT_INSTRUCTOR_ROLES = frozenset(
     {
-        "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
-        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student",
-        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Learner",
-        "Learner",
-        "Student",
+        LIS + "institution/person#Administrator",
+        LIS + "system/person#Administrator",
+        LIS + "system/person#SysAdmin",
     }
 )
+NO_CONTEXT_LEARNER_ROLES = frozenset({LIS + "institution/person#Student", LIS + "institution/person#Learner"})
+
+
+def _is_context_role(role: str) -> bool:
+    """A membership (course) role: its LIS v2 URI, or a short name (which LTI reads as one)."""
+    return role.startswith(MEMBERSHIP) or "://" not in role
+
+
+def _sub_role_of(role: str) -> str:
+    """``…/membership/Instructor#TeachingAssistant`` → ``…/membership#Instructor`` (other roles unchanged)."""
+    if role.startswith(MEMBERSHIP + "/") and "#" in role:
+        return MEMBERSHIP + "#" + role[len(MEMBERSHIP) + 1 :].split("#", 1)[0]
+    return role
+
+
+def instructor_in(roles: tuple[str, ...] | list[str]) -> bool:
+    """Whether these roles may plan for the course (teacher view)."""
+    context = [_sub_role_of(r) for r in roles if _is_context_role(r)]
+    if context:
+        return any(r in INSTRUCTOR_ROLES for r in context)
+    return any(r in NO_CONTEXT_INSTRUCTOR_ROLES for r in roles)
+
+
+def learner_in(roles: tuple[str, ...] | list[str]) -> bool:
+    """Whether these roles are a student's (and not a teacher's) in the course."""
+    if instructor_in(roles):
+        return False
+    context = [_sub_role_of(r) for r in roles if _is_context_role(r)]
+    if context:
+        return any(r in LEARNER_ROLES for r in context)
+    return any(r in NO_CONTEXT_LEARNER_ROLES for r in roles)
 
 
 @dataclass(frozen=True)
@@ -68,11 +101,11 @@ class Launch:
 
     @property
     def is_instructor(self) -> bool:
-        return any(role in INSTRUCTOR_ROLES for role in self.roles)
+        return instructor_in(self.roles)
 
     @property
     def is_learner(self) -> bool:
-        return not self.is_instructor and any(role in LEARNER_ROLES for role in self.roles)
+        return learner_in(self.roles)
 
     @property
     def is_deep_linking(self) -> bool:

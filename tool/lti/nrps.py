@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tool.lti.launch import INSTRUCTOR_ROLES, LEARNER_ROLES, Launch
+from tool.lti.launch import Launch, instructor_in, learner_in
 from tool.lti.runtime import LtiRuntime
 from tool.lti.services import ServiceError, ServiceSession
 from tool.lti.tool_configuration import SCOPE_NRPS
@@ -36,11 +36,11 @@ class Member:
 
     @property
     def is_instructor(self) -> bool:
-        return any(r in INSTRUCTOR_ROLES for r in self.roles)
+        return instructor_in(self.roles)
 
     @property
     def is_learner(self) -> bool:
-        return not self.is_instructor and any(r in LEARNER_ROLES for r in self.roles)
+        return learner_in(self.roles)
 
     @property
     def display_name(self) -> str:

@@ -234,6 +234,22 @@ def test_d_script_crediting_ability_or_luck_fails(seq: Sequence) -> None:
     assert {f.location for f in findings} == {"Task 4 › Teacher script after success"}
 
 
+@pytest.mark.parametrize(
+    "contrast",
+    [
+        "That wasn't luck: it was your plan.",
+        "It had nothing to do with luck; you planned it out loud.",
+        "That worked because you used the method, not because you're clever.",
+        "It isn't talent, it's the plan you made.",
+    ],
+)
+def test_d_script_that_rules_out_ability_or_luck_passes(seq: Sequence, contrast: str) -> None:
+    """Natural attribution coaching names luck or ability in order to deny it; that is the point."""
+    fine = seq.model_copy(deep=True)
+    fine.tasks[3].teacher_script += " " + contrast
+    assert _only(check_sequence(fine), "d") == []
+
+
 def test_d_phrases_to_use_must_not_credit_ability(seq: Sequence) -> None:
     broken = seq.model_copy(deep=True)
     broken.phrases_to_use[1] = Phrase(text="You're clever, so this sentence came easily.")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from tool.lti.dynamic_registration import _supported_messages
 from tool.lti.runtime import get_runtime
-from tool.lti.tool_configuration import PLATFORM_CONFIGURATION, SCOPES, TOOL_CONFIGURATION, registration_request
+from tool.lti.tool_configuration import (
+    PLATFORM_CONFIGURATION,
+    SCOPES,
+    TOOL_CONFIGURATION,
+    canvas_developer_key,
+    registration_request,
+)
 
 
 def test_registration_request_fields(app, settings):
@@ -39,3 +45,27 @@ def test_messages_supported_as_objects_or_strings():
     assert _supported_messages(as_objects) == expected
     assert _supported_messages(as_strings) == expected
     assert _supported_messages({}) == set()
+
+
+def test_placements_use_each_platforms_own_names(app):
+    runtime = get_runtime(app)
+
+    def placements(family):
+        body = registration_request(runtime, None, family)
+        return {m["type"]: m.get("placements") for m in body[TOOL_CONFIGURATION]["messages"]}
+
+    canvas = placements("canvas")
+    assert canvas["LtiResourceLinkRequest"] == ["course_navigation"]
+    assert "ContentArea" not in canvas["LtiDeepLinkingRequest"]
+    assert {"link_selection", "assignment_selection"} <= set(canvas["LtiDeepLinkingRequest"])
+    moodle = placements("moodle")
+    assert moodle == {"LtiResourceLinkRequest": None, "LtiDeepLinkingRequest": ["ContentArea"]}
+    assert "ContentArea" in placements("other")["LtiDeepLinkingRequest"]
+
+
+def test_canvas_developer_key_names_canvas_placements_only(app):
+    key = canvas_developer_key(get_runtime(app))
+    (extension,) = key["extensions"]
+    names = {p["placement"] for p in extension["settings"]["placements"]}
+    assert names == {"course_navigation", "link_selection", "assignment_selection", "module_menu_modal"}
+    assert key["public_jwk_url"].endswith("/lti/jwks") and key["oidc_initiation_url"].endswith("/lti/login")

@@ -85,7 +85,7 @@ class ToolDynamicRegistration(DynamicRegistration):
         """Fetch the configuration, register, store; the base class's register() is not used."""
         config = self.get_openid_configuration()
         supported = _supported_messages(config)
-        body = conf.registration_request(self._runtime, supported or None)
+        body = conf.registration_request(self._runtime, supported or None, _family(config))
         try:
             response = self._runtime.http.post(
                 str(config["registration_endpoint"]), json=body, headers=self._headers(), timeout=TIMEOUT_SECONDS

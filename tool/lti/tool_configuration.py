@@ -35,6 +35,8 @@ PRIVACY_LEVEL = "public"
 # Where the teacher meets the tool (course navigation) and where it offers content (deep linking).
 RESOURCE_PLACEMENTS = ("course_navigation",)
 DEEP_LINKING_PLACEMENTS = ("link_selection", "assignment_selection", "module_menu_modal", "ContentArea")
+# Placement names are platform vocabulary: Canvas's own names, the DR standard's "ContentArea" for Moodle.
+STANDARD_PLACEMENTS = frozenset({"ContentArea", "RichTextEditor"})
 
 
 def paths(runtime: LtiRuntime) -> dict[str, str]:
@@ -45,29 +47,48 @@ def paths(runtime: LtiRuntime) -> dict[str, str]:
     }
 
 
-def messages(runtime: LtiRuntime, supported: set[str] | None = None) -> list[dict[str, Any]]:
-    """Message entries, limited to what the platform says it supports (when it says)."""
+def _placements(names: tuple[str, ...], family: str) -> list[str]:
+    if family == "canvas":
+        return [n for n in names if n not in STANDARD_PLACEMENTS]
+    if family == "moodle":
+        return [n for n in names if n in STANDARD_PLACEMENTS]
+    return list(names)
+
+
+def messages(
+    runtime: LtiRuntime, supported: set[str] | None = None, family: str = "other"
+) -> list[dict[str, Any]]:
+    """Message entries, limited to what the platform says it supports (when it says).
+
+    ``family`` (canvas, moodle, other) keeps each platform's placement names to its own:
+    Canvas gets its placement names, Moodle only the standard ``ContentArea``.
+    """
     launch = paths(runtime)["launch"]
     entries = [
         {
             "type": "LtiResourceLinkRequest",
             "target_link_uri": launch,
             "label": TOOL_NAME,
-            "placements": list(RESOURCE_PLACEMENTS),
+            "placements": _placements(RESOURCE_PLACEMENTS, family),
         },
         {
             "type": "LtiDeepLinkingRequest",
             "target_link_uri": launch,
             "label": TOOL_NAME,
-            "placements": list(DEEP_LINKING_PLACEMENTS),
+            "placements": _placements(DEEP_LINKING_PLACEMENTS, family),
         },
     ]
+    for entry in entries:
+        if not entry["placements"]:
+            del entry["placements"]  # no placement named: the platform's default
     if supported:
         entries = [e for e in entries if e["type"] in supported]
     return entries
 
 
-def registration_request(runtime: LtiRuntime, supported_messages: set[str] | None = None) -> dict[str, Any]:
+def registration_request(
+    runtime: LtiRuntime, supported_messages: set[str] | None = None, family: str = "other"
+) -> dict[str, Any]:
     """The client registration we POST to a platform's registration endpoint (LTI DR 1.0)."""
     urls = paths(runtime)
     return {
@@ -86,7 +107,7 @@ def registration_request(runtime: LtiRuntime, supported_messages: set[str] | Non
             "description": TOOL_DESCRIPTION,
             "target_link_uri": urls["launch"],
             "claims": list(CLAIMS),
-            "messages": messages(runtime, supported_messages),
+            "messages": messages(runtime, supported_messages, family),
             CANVAS_PRIVACY: PRIVACY_LEVEL,
         },
     }
@@ -103,9 +124,8 @@ def canvas_developer_key(runtime: LtiRuntime) -> dict[str, Any]:
             "text": TOOL_NAME,
             "enabled": True,
         }
-        for message in messages(runtime)
-        for placement in message["placements"]
-        if placement != "ContentArea"  # a Moodle name, not a Canvas placement
+        for message in messages(runtime, family="canvas")
+        for placement in message.get("placements", ())
     ]
     return {
         "title": TOOL_NAME,

@@ -41,6 +41,29 @@ def test_unknown_kid_after_refetch_fails_clearly(client, registered):
     assert registered.jwks_requests == 2  # exactly one refetch
 
 
+def test_a_key_the_platform_withdrew_stops_working_once_the_key_set_is_old(app, client, registered):
+    from .platform import login
+
+    old = registered.key
+    assert launch(client, registered).status_code == 303
+    registered.rotate()  # the old key is gone from the platform's key set
+    get_runtime(app).platform_keys.max_age_seconds = 0  # our copy of the key set is now "old"
+    auth = login(client, registered)
+    token = registered.sign(registered.claims(auth["nonce"]), key=old)
+    response = client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+    assert response.status_code == 400
+    assert "signature cannot be checked" in response.get_data(as_text=True)
+    assert registered.jwks_requests == 2
+    assert launch(client, registered).status_code == 303  # the new key works
+
+
+def test_known_keys_keep_serving_while_the_platform_is_unreachable(app, client, registered):
+    assert launch(client, registered).status_code == 303
+    get_runtime(app).platform_keys.max_age_seconds = 0
+    registered.close()
+    assert launch(client, registered).status_code == 303
+
+
 def test_unreachable_platform_jwks_fails_clearly(client, registered):
     registered.close()
     response = launch(client, registered)

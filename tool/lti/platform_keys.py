@@ -5,11 +5,16 @@ RSA signature check and no HTTP or parsing. A kid we do not know triggers ONE
 refetch (the platform may have rotated its keys); if the kid is still unknown
 the launch is refused. The refetch can only be triggered after a valid,
 single-use OIDC state was presented, which bounds how often it can happen.
+
+A key set is also fetched again once it is ``max_age_seconds`` old, so a key the
+platform withdrew (compromised, retired) stops being trusted within that time;
+if the platform cannot be reached then, the known keys keep serving launches.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import requests
@@ -17,6 +22,7 @@ from jwt import PyJWK
 from jwt.exceptions import PyJWKError
 
 FETCH_TIMEOUT_SECONDS = 10
+MAX_AGE_SECONDS = 3600.0
 
 
 class PlatformKeyError(Exception):
@@ -24,24 +30,41 @@ class PlatformKeyError(Exception):
 
 
 class PlatformKeys:
-    def __init__(self, http: requests.Session | None = None) -> None:
+    def __init__(self, http: requests.Session | None = None, max_age_seconds: float = MAX_AGE_SECONDS) -> None:
         self._http = http or requests.Session()
         self._lock = threading.Lock()
         self._keys: dict[str, dict[str, PyJWK]] = {}
+        self._fetched_at: dict[str, float] = {}
+        self.max_age_seconds = max_age_seconds
         self.fetch_count = 0  # observable in tests and the benchmark
 
-    def key(self, jwks_url: str, kid: str) -> PyJWK:
-        """The platform key named ``kid``; refetches the JWKS once if it is unknown."""
+    def _fresh(self, jwks_url: str, kid: str) -> PyJWK | None:
         keys = self._keys.get(jwks_url)
-        if keys is not None and kid in keys:
-            return keys[kid]
+        if keys is None or kid not in keys:
+            return None
+        if time.monotonic() - self._fetched_at.get(jwks_url, 0.0) >= self.max_age_seconds:
+            return None
+        return keys[kid]
+
+    def key(self, jwks_url: str, kid: str) -> PyJWK:
+        """The platform key named ``kid``; refetches the JWKS once if it is unknown or old."""
+        hit = self._fresh(jwks_url, kid)
+        if hit is not None:
+            return hit
         with self._lock:
             # Another thread may have refreshed while we waited.
-            keys = self._keys.get(jwks_url)
-            if keys is not None and kid in keys:
-                return keys[kid]
-            keys = self._fetch(jwks_url)
+            hit = self._fresh(jwks_url, kid)
+            if hit is not None:
+                return hit
+            known = self._keys.get(jwks_url)
+            try:
+                keys = self._fetch(jwks_url)
+            except PlatformKeyError:
+                if known is not None and kid in known:
+                    return known[kid]  # the platform is unreachable: keep serving with what it last said
+                raise
             self._keys[jwks_url] = keys
+            self._fetched_at[jwks_url] = time.monotonic()
         if kid not in keys:
             raise PlatformKeyError(
                 f"the platform's key set at {jwks_url} has no key with id {kid!r}, even after refreshing it"
@@ -52,8 +75,10 @@ class PlatformKeys:
         with self._lock:
             if jwks_url is None:
                 self._keys.clear()
+                self._fetched_at.clear()
             else:
                 self._keys.pop(jwks_url, None)
+                self._fetched_at.pop(jwks_url, None)
 
     def _fetch(self, jwks_url: str) -> dict[str, PyJWK]:
         self.fetch_count += 1

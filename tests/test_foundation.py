@@ -48,6 +48,10 @@ def test_store_take_is_single_use(app: Flask) -> None:
 
 def test_store_expired_entries_are_invisible(app: Flask) -> None:
     store = app.extensions["kv_store"]
-    store.set("k", "v", -1)
+    store.set("k", "v", 60)
+    assert store.get("k") == "v"
+    store.set("k", "v2", -1)  # already expired: the old value must not survive either
     assert store.get("k") is None
     assert store.take("k") is None
+    assert store.add("k", "v3", 0) is False
+    assert store.get("k") is None

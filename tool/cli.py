@@ -16,6 +16,17 @@ SUBCOMMANDS = (
 )
 
 
+def app_for_command() -> Flask:
+    """An app built from settings for a CLI command; its database pool closes with the command."""
+    from tool import create_app
+
+    app = create_app()
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(app.extensions["db_engine"].dispose)
+    return app
+
+
 @click.group()
 def main() -> None:
     """Stepping Stones: self-efficacy sequences for students who avoid a skill."""

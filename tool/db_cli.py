@@ -14,10 +14,10 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION."""
-    from tool import create_app
+    from tool.cli import app_for_command
     from tool.db import upgrade_schema
 
-    upgrade_schema(create_app(), revision)
+    upgrade_schema(app_for_command(), revision)
     click.echo(f"database upgraded to {revision}")
 
 

@@ -19,7 +19,9 @@ from tool.db import Base, utcnow
 
 
 class KeyValueStore(Protocol):
-    def set(self, key: str, value: str, ttl: int) -> None: ...
+    def set(self, key: str, value: str, ttl: int) -> None:
+        """Store for ``ttl`` seconds; a ttl of 0 or less stores nothing and drops the key."""
+        ...
 
     def add(self, key: str, value: str, ttl: int) -> bool:
         """Store only if absent; True when this call stored it."""
@@ -57,6 +59,8 @@ class SqlKeyValueStore:
             db.add(KvEntry(key=key, value=value, expires_at=self._expiry(ttl)))
 
     def add(self, key: str, value: str, ttl: int) -> bool:
+        if ttl <= 0:
+            return False
         try:
             with self._sessions.begin() as db:
                 db.execute(delete(KvEntry).where(KvEntry.key == key, KvEntry.expires_at <= utcnow()))
@@ -100,9 +104,14 @@ class RedisKeyValueStore:
         self._prefix = prefix
 
     def set(self, key: str, value: str, ttl: int) -> None:
+        if ttl <= 0:  # Redis refuses a non-positive expiry; already expired means gone
+            self.delete(key)
+            return
         self._redis.set(self._prefix + key, value, ex=ttl)
 
     def add(self, key: str, value: str, ttl: int) -> bool:
+        if ttl <= 0:
+            return False
         return bool(self._redis.set(self._prefix + key, value, ex=ttl, nx=True))
 
     def get(self, key: str) -> str | None:

@@ -14,10 +14,10 @@ from tool.lti.tool_configuration import SCOPES
 
 def _runtime() -> LtiRuntime:
     """The runtime of an app built from settings (the CLI runs outside any request)."""
-    from tool import create_app
+    from tool.cli import app_for_command
     from tool.lti.runtime import get_runtime
 
-    return get_runtime(create_app())
+    return get_runtime(app_for_command())
 
 
 @click.group("lti")

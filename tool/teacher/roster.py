@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app
 
-from tool.lti.launch import INSTRUCTOR_ROLES, LEARNER_ROLES, Launch
+from tool.lti.launch import Launch, learner_in
 
 log = logging.getLogger(__name__)
 ROSTER_TTL_SECONDS = 600
@@ -33,8 +33,7 @@ class Member:
 
     @property
     def is_learner(self) -> bool:
-        instructor = any(role in INSTRUCTOR_ROLES for role in self.roles)
-        return not instructor and any(role in LEARNER_ROLES for role in self.roles)
+        return learner_in(self.roles)
 
     @property
     def display_name(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tool.teacher.roster import Member, learners
+from tool.lti.nrps import Member
+from tool.teacher.roster import learners
 
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person"

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from tool.generation.model import Sequence, SequenceRequest
 from tool.lti.launch import Launch
+from tool.lti.nrps import Member
 from tool.teacher import tasks
 from tool.teacher.models import GenerationJob, User
 from tool.teacher.models import Sequence as SequenceRow
 from tool.teacher.privacy import Person, Redactor
-from tool.teacher.roster import Member
 
 log = logging.getLogger(__name__)
 BROKER_DOWN_REASON = (

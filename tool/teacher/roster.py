@@ -11,53 +11,23 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict
 
 from flask import current_app
 
-from tool.lti.launch import Launch, learner_in
+from tool.lti.launch import Launch
+from tool.lti.nrps import Member
 
 log = logging.getLogger(__name__)
 ROSTER_TTL_SECONDS = 600
 
 
-@dataclass(frozen=True)
-class Member:
-    user_id: str
-    name: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    email: str | None = None
-    roles: tuple[str, ...] = ()
-
-    @property
-    def is_learner(self) -> bool:
-        return learner_in(self.roles)
-
-    @property
-    def display_name(self) -> str:
-        full = " ".join(p for p in (self.given_name, self.family_name) if p)
-        return self.name or full or self.email or "Unnamed member"
-
-    @classmethod
-    def from_nrps(cls, data: dict[str, Any]) -> Member:
-        return cls(
-            user_id=str(data["user_id"]),
-            name=data.get("name"),
-            given_name=data.get("given_name"),
-            family_name=data.get("family_name"),
-            email=data.get("email"),
-            roles=tuple(data.get("roles") or ()),
-        )
-
-
-def _fetch_members(launch: Launch) -> list[dict[str, Any]]:
+def _fetch_members(launch: Launch) -> list[Member]:
     """NRPS members (all pages, roles as full URIs), via the LTI core's client."""
     from tool.lti.nrps import NrpsClient
     from tool.lti.runtime import get_runtime
 
-    return [asdict(m) for m in NrpsClient.for_launch(get_runtime(), launch).members()]
+    return NrpsClient.for_launch(get_runtime(), launch).members()
 
 
 def course_roster(launch: Launch) -> list[Member] | None:
@@ -70,14 +40,11 @@ def course_roster(launch: Launch) -> list[Member] | None:
     if cached is not None:
         return [Member(**{**m, "roles": tuple(m["roles"])}) for m in json.loads(cached)]
     try:
-        raw = _fetch_members(launch)
+        members = [m for m in _fetch_members(launch) if m.user_id and m.status == "Active"]
     except Exception:
         # A roster is a convenience: without it the teacher types a label.
         log.warning("roster unavailable for launch %s", launch.launch_id, exc_info=True)
         return None
-    members = [
-        Member.from_nrps(m) for m in raw if m.get("user_id") and m.get("status", "Active") == "Active"
-    ]
     store.set(key, json.dumps([asdict(m) for m in members]), ROSTER_TTL_SECONDS)
     return members
 

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from tool.db import session
 from tool.generation.model import SequenceRequest
 from tool.lti.launch import Launch
+from tool.lti.nrps import Member
 from tool.lti.session import launch_url
 from tool.teacher import forms, queries
 from tool.teacher.access import launch, require_instructor
@@ -22,7 +23,7 @@ from tool.teacher.blueprint import STATUS_LABELS, bp
 from tool.teacher.jobs import start_job
 from tool.teacher.models import ACTIVE_JOB_STATES, User
 from tool.teacher.models import Sequence as SequenceRow
-from tool.teacher.roster import Member, course_roster, learners
+from tool.teacher.roster import course_roster, learners
 
 MAX_LABEL = 120
 

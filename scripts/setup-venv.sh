@@ -12,6 +12,11 @@ extras=""
 # A stamp skips the install when pyproject.toml has not changed since the last one.
 stamp=".venv/.installed${extras:+-dev}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/pip install -q -e ".${extras}" --config-settings editable_mode=compat
+  echo "Installing Stepping Stones and its dependencies into .venv …"
+  # The build backend's notes about editable installs are noise here: show them only on failure.
+  if ! .venv/bin/pip install -q -e ".${extras}" > .venv/install.log 2>&1; then
+    cat .venv/install.log
+    exit 1
+  fi
   touch "$stamp"
 fi

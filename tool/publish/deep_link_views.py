@@ -73,10 +73,8 @@ def _candidates(launch: Launch) -> list[tuple[Sequence, str | None]]:
     session = db.session()
     rows: list[tuple[Sequence, str | None]] = []
     for sequence in queries.list_sequences(session, launch):
-        version = queries.current_version(session, sequence)
-        content = SequenceContent.model_validate(version.content) if version else None
         try:
-            progress.check_publishable(sequence, content)
+            progress.check_publishable(sequence, progress.current_content(session, sequence))
             rows.append((sequence, None))
         except progress.NotPublishable as exc:
             rows.append((sequence, str(exc)))
@@ -105,8 +103,7 @@ def deep_link_submit() -> str | tuple[str, int]:
     form = request.form.to_dict()
     session = db.session()
     sequence = queries.get_sequence(session, launch, form.get("sequence", ""))
-    version = queries.current_version(session, sequence)
-    content = SequenceContent.model_validate(version.content) if version else None
+    content = progress.current_content(session, sequence)
     try:
         plan = staging.parse_plan(
             form.get("mode", ""), form.get("start"), form.get("spacing_days"), form.get("timezone")

@@ -18,6 +18,7 @@ from tool.generation.model import Sequence as SequenceContent
 from tool.generation.model import Task
 from tool.publish import neutral, staging
 from tool.publish.models import Publication, PublishedStep, StepEvent, StepProgress
+from tool.teacher import queries
 from tool.teacher.models import Sequence, SequenceVersion
 
 MAX_NOTE_CHARS = 2000
@@ -49,6 +50,12 @@ def publication_content(db: Session, publication: Publication) -> SequenceConten
         )
     ).one()
     return SequenceContent.model_validate(version.content)
+
+
+def current_content(db: Session, sequence: Sequence) -> SequenceContent | None:
+    """The content of the sequence's current version; None before the first one is written."""
+    version = queries.current_version(db, sequence)
+    return SequenceContent.model_validate(version.content) if version else None
 
 
 def check_publishable(sequence: Sequence, content: SequenceContent | None) -> None:

@@ -20,6 +20,7 @@ from tool.db import utcnow
 from tool.generation.model import Sequence as SequenceContent
 from tool.lti.launch import Launch
 from tool.lti.session import launch_url
+from tool.lti.tool_configuration import SCOPE_LINEITEM
 from tool.publish import progress, scores, staging
 from tool.publish.blueprint import bp
 from tool.publish.models import METHOD_AGS, Publication, PublishedStep
@@ -28,7 +29,6 @@ from tool.teacher.access import launch as current_instructor
 from tool.teacher.access import require_instructor
 from tool.teacher.models import Sequence
 
-LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 WORKER_DOWN_REASON = (
     "The background worker that creates the assignments could not be reached, so nothing was sent "
     "to your course yet. Please try again in a minute; if it keeps happening, tell your administrator."
@@ -41,16 +41,14 @@ def can_publish_with_ags(launch: Launch) -> bool:
     return (
         launch.platform_family == "canvas"
         and bool(launch.ags_lineitems_url)
-        and LINEITEM_SCOPE in launch.ags_scopes
+        and SCOPE_LINEITEM in launch.ags_scopes
     )
 
 
 def _sequence_and_content(public_id: str) -> tuple[Sequence, SequenceContent | None]:
     session = db.session()
     sequence = queries.get_sequence(session, current_instructor(), public_id)
-    version = queries.current_version(session, sequence)
-    content = SequenceContent.model_validate(version.content) if version else None
-    return sequence, content
+    return sequence, progress.current_content(session, sequence)
 
 
 def _step_of(publication: Publication | None, step_public_id: str) -> PublishedStep:

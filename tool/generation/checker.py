@@ -38,17 +38,6 @@ from tool.generation.model import CheckId, Finding, Sequence, SequenceRequest
 # The deterministic checks, in the order a teacher reads them ("judge" is the optional LLM review).
 CHECKS: Final[tuple[CheckId, ...]] = ("format", "a", "b", "c", "d", "e", "f")
 
-CHECK_TITLES: Final[dict[CheckId, str]] = {
-    "format": "Every section and field is present",
-    "a": "The first task is virtually guaranteed to succeed",
-    "b": "Each step increases difficulty by one small increment",
-    "c": "Mastery experiences are the primary intervention",
-    "d": "Attribution coaching is specific and credible",
-    "e": "No generic praise or extrinsic rewards",
-    "f": "The sequence ends at or near the target skill",
-    "judge": "Reviewer's judgement",
-}
-
 
 def check_sequence(
     seq: Sequence, request: SequenceRequest | None = None, *, require_own_fields: bool = False

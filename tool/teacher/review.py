@@ -15,18 +15,17 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from tool.db import session, utcnow
-from tool.generation.model import Finding, Sequence
+from tool.generation.checker import check_sequence, passed_checks
+from tool.generation.model import CheckId, Finding, Sequence, SequenceRequest
 from tool.lti.session import launch_url
 from tool.teacher import forms, queries
 from tool.teacher.access import launch, require_instructor
-from tool.teacher.blueprint import CHECK_LABELS, bp
+from tool.teacher.blueprint import bp
 from tool.teacher.jobs import start_job
 from tool.teacher.models import ACTIVE_JOB_STATES, GenerationJob, SequenceVersion
 from tool.teacher.models import Sequence as SequenceRow
 from tool.teacher.roster import course_roster
 from tool.teacher.views import create_sequence, render_request_form, resolve_target
-
-TASK_CHECKS = ("a", "b", "c", "d", "e", "f")
 
 
 def _names(db: Any, version: SequenceVersion | None, row: SequenceRow) -> dict[str, str]:
@@ -36,16 +35,18 @@ def _names(db: Any, version: SequenceVersion | None, row: SequenceRow) -> dict[s
     return dict(job.redactions) if job else {}
 
 
-def _findings(version: SequenceVersion) -> tuple[dict[int, list[Finding]], list[Finding]]:
+def _findings(version: SequenceVersion) -> tuple[dict[int, list[Finding]], list[Finding], list[CheckId]]:
+    """(findings per task, findings for the whole sequence, the checks a-f that passed)."""
+    findings = [Finding.model_validate(raw) for raw in version.findings or []]
     per_task: dict[int, list[Finding]] = defaultdict(list)
     overall: list[Finding] = []
-    for raw in version.findings or []:
-        finding = Finding.model_validate(raw)
+    for finding in findings:
         if finding.task_index is None:
             overall.append(finding)
         else:
             per_task[finding.task_index].append(finding)
-    return per_task, overall
+    passed: list[CheckId] = [check for check in passed_checks(findings) if check != "format"]
+    return per_task, overall, passed
 
 
 @bp.get("/s/<public_id>")
@@ -57,23 +58,19 @@ def review(public_id: str) -> str:
     job = queries.latest_job(db, row)
     context: dict[str, Any] = {"row": row, "job": job, "version": version, "names": _names(db, version, row)}
     if version is not None:
-        per_task, overall = _findings(version)
-        flagged = {f.check for f in overall} | {f.check for fs in per_task.values() for f in fs}
+        per_task, overall, passed = _findings(version)
         context.update(
             seq=Sequence.model_validate(version.content),
             per_task=per_task,
             overall=overall,
-            passed=[c for c in TASK_CHECKS if c not in flagged],
+            passed=passed,
             versions=queries.list_versions(db, row),
         )
     context["active"] = job is not None and job.status in ACTIVE_JOB_STATES
-    return render_template("teacher/review.html", check_labels=CHECK_LABELS, **context)
+    return render_template("teacher/review.html", **context)
 
 
 def _save_version(db: Any, row: SequenceRow, edited: Sequence, source: str) -> SequenceVersion:
-    from tool.generation.checker import check_sequence
-    from tool.generation.model import SequenceRequest
-
     findings = check_sequence(edited, SequenceRequest.model_validate(row.inputs))
     number = max((v.number for v in queries.list_versions(db, row)), default=0) + 1
     version = SequenceVersion(

@@ -55,3 +55,26 @@ def test_store_expired_entries_are_invisible(app: Flask) -> None:
     assert store.take("k") is None
     assert store.add("k", "v3", 0) is False
     assert store.get("k") is None
+
+
+
+def test_sql_store_writes_delete_expired_rows(app: Flask) -> None:
+    from sqlalchemy import select
+
+    from tool.kv_store import KvEntry, SqlKeyValueStore
+
+    store = app.extensions["kv_store"]
+    if not isinstance(store, SqlKeyValueStore):
+        pytest.skip("Redis expires keys itself")
+
+    def keys() -> set[str]:
+        with app.extensions["db_engine"].connect() as conn:
+            return set(conn.scalars(select(KvEntry.key)))
+
+    store.set("old-launch", "v", -1)
+    assert "old-launch" in keys()
+    store.set("fresh", "v", 60)
+    assert "fresh" in keys() and "old-launch" not in keys()
+    store.set("old-launch", "v", -1)
+    assert store.add("nonce", "1", 60) is True
+    assert "nonce" in keys() and "old-launch" not in keys()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import String, Text, delete, insert, select
+from sqlalchemy import String, Text, delete, insert, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
@@ -45,7 +45,9 @@ class KvEntry(Base):
 
 
 class SqlKeyValueStore:
-    """Embedded default: rows with an expiry; expired rows are ignored and swept."""
+    """Embedded default: rows with an expiry; expired rows are ignored, and every write
+    deletes the rows that have expired (launch records and abandoned logins would
+    otherwise pile up: nothing reads them again)."""
 
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(bind=engine)
@@ -55,7 +57,7 @@ class SqlKeyValueStore:
 
     def set(self, key: str, value: str, ttl: int) -> None:
         with self._sessions.begin() as db:
-            db.execute(delete(KvEntry).where(KvEntry.key == key))
+            db.execute(delete(KvEntry).where(or_(KvEntry.key == key, KvEntry.expires_at <= utcnow())))
             db.add(KvEntry(key=key, value=value, expires_at=self._expiry(ttl)))
 
     def add(self, key: str, value: str, ttl: int) -> bool:
@@ -63,7 +65,7 @@ class SqlKeyValueStore:
             return False
         try:
             with self._sessions.begin() as db:
-                db.execute(delete(KvEntry).where(KvEntry.key == key, KvEntry.expires_at <= utcnow()))
+                db.execute(delete(KvEntry).where(KvEntry.expires_at <= utcnow()))
                 db.execute(insert(KvEntry).values(key=key, value=value, expires_at=self._expiry(ttl)))
         except IntegrityError:
             return False
@@ -88,12 +90,6 @@ class SqlKeyValueStore:
     def delete(self, key: str) -> None:
         with self._sessions.begin() as db:
             db.execute(delete(KvEntry).where(KvEntry.key == key))
-
-    def sweep(self) -> int:
-        """Delete expired rows; returns how many."""
-        with self._sessions.begin() as db:
-            result = db.execute(delete(KvEntry).where(KvEntry.expires_at <= utcnow()))
-        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class RedisKeyValueStore:

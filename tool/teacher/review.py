@@ -25,7 +25,7 @@ from tool.teacher.jobs import start_job
 from tool.teacher.models import ACTIVE_JOB_STATES, GenerationJob, SequenceVersion
 from tool.teacher.models import Sequence as SequenceRow
 from tool.teacher.roster import course_roster
-from tool.teacher.views import create_sequence, render_request_form, resolve_target
+from tool.teacher.views import render_request_form, submit_request_form
 
 
 def _names(db: Any, version: SequenceVersion | None, row: SequenceRow) -> dict[str, str]:
@@ -219,17 +219,7 @@ def duplicate(public_id: str) -> BaseResponse | tuple[str, int]:
     roster = course_roster(current)
     if request.method == "GET":
         return render_request_form("teacher/duplicate.html", values=dict(row.inputs), errors={}, roster=roster, row=row)
-    parsed, errors, values = forms.parse_request(request.form)
-    target_user, label, target_error = resolve_target(db, current, roster, request.form)
-    values.update(target_sub=request.form.get("target_sub", ""), target_label=request.form.get("target_label", ""))
-    if target_error:
-        errors["target"] = target_error
-    if parsed is None or errors:
-        db.rollback()
-        return render_request_form("teacher/duplicate.html", values=values, errors=errors, roster=roster, row=row)
-    copy = create_sequence(db, current, parsed, target_user, label)
-    start_job(db, current, copy, created_by=copy.created_by, roster=roster)
-    return redirect(launch_url("teacher.review", public_id=copy.public_id))
+    return submit_request_form(db, current, roster, "teacher/duplicate.html", row=row)
 
 
 @bp.route("/s/<public_id>/delete", methods=["GET", "POST"])

@@ -94,6 +94,13 @@ def new() -> BaseResponse | tuple[str, int]:
     roster = course_roster(current)
     if request.method == "GET":
         return render_request_form("teacher/new.html", values={}, errors={}, roster=roster)
+    return submit_request_form(db, current, roster, "teacher/new.html")
+
+
+def submit_request_form(
+    db: Any, current: Launch, roster: list[Member] | None, template: str, **extra: Any
+) -> BaseResponse | tuple[str, int]:
+    """POST of a request form with a target student: the form again with errors, or a new sequence and its job."""
     parsed, errors, values = forms.parse_request(request.form)
     target_user, label, target_error = resolve_target(db, current, roster, request.form)
     values.update(target_sub=request.form.get("target_sub", ""), target_label=request.form.get("target_label", ""))
@@ -101,7 +108,7 @@ def new() -> BaseResponse | tuple[str, int]:
         errors["target"] = target_error
     if parsed is None or errors:
         db.rollback()
-        return render_request_form("teacher/new.html", values=values, errors=errors, roster=roster)
+        return render_request_form(template, values=values, errors=errors, roster=roster, **extra)
     row = create_sequence(db, current, parsed, target_user, label)
     start_job(db, current, row, created_by=row.created_by, roster=roster)
     return redirect(launch_url("teacher.review", public_id=row.public_id))

@@ -3,8 +3,8 @@
 ``ToolLineItem`` can carry Canvas's submission-type extension, which turns an
 AGS-created assignment into a launchable tool assignment (Canvas accepts only
 ``none`` and ``external_tool``). ``ToolDeepLinkResource`` adds the content-item
-fields pylti1p3 leaves out: text, available/submission windows, window/iframe
-presentation (pylti1p3 writes only a "target" no platform reads), lineItem.
+fields pylti1p3 leaves out: text, the available window, window presentation
+(pylti1p3 writes only a "target" no platform reads), lineItem.
 """
 
 from __future__ import annotations
@@ -31,9 +31,6 @@ class ToolLineItem(LineItem):
         self._canvas_submission = value
         return self
 
-    def get_canvas_submission_type(self) -> dict[str, str] | None:
-        return self._canvas_submission
-
     def to_dict(self) -> dict[str, Any]:
         """The AGS JSON body (empty fields dropped; the Canvas extension when set)."""
         data: dict[str, Any] = json.loads(self.get_value())
@@ -42,17 +39,10 @@ class ToolLineItem(LineItem):
         return data
 
 
-def _window(start: str | None, end: str | None) -> dict[str, str] | None:
-    window = {k: v for k, v in (("startDateTime", start), ("endDateTime", end)) if v}
-    return window or None
-
-
 class ToolDeepLinkResource(DeepLinkResource):
     _text: str | None = None
     _available: dict[str, str] | None = None
-    _submission: dict[str, str] | None = None
     _window: dict[str, Any] | None = None
-    _iframe: dict[str, Any] | None = None
 
     def set_text(self, text: str) -> ToolDeepLinkResource:
         self._text = text
@@ -60,22 +50,11 @@ class ToolDeepLinkResource(DeepLinkResource):
 
     def set_available(self, start: str | None = None, end: str | None = None) -> ToolDeepLinkResource:
         """When students may open it (ISO 8601). Canvas: unlock/lock dates; Moodle ignores it."""
-        self._available = _window(start, end)
-        return self
-
-    def set_submission(self, start: str | None = None, end: str | None = None) -> ToolDeepLinkResource:
-        """When submissions are accepted (ISO 8601). Canvas: endDateTime is the due date."""
-        self._submission = _window(start, end)
+        self._available = {k: v for k, v in (("startDateTime", start), ("endDateTime", end)) if v} or None
         return self
 
     def set_window(self, target_name: str | None = None, features: str | None = None) -> ToolDeepLinkResource:
         self._window = {k: v for k, v in (("targetName", target_name), ("windowFeatures", features)) if v}
-        self._iframe = None
-        return self
-
-    def set_iframe(self, width: int | None = None, height: int | None = None) -> ToolDeepLinkResource:
-        self._iframe = {k: v for k, v in (("width", width), ("height", height)) if v}
-        self._window = None
         return self
 
     def to_dict(self) -> dict[str, object]:
@@ -84,10 +63,6 @@ class ToolDeepLinkResource(DeepLinkResource):
             item["text"] = self._text
         if self._available:
             item["available"] = self._available
-        if self._submission:
-            item["submission"] = self._submission
         if self._window is not None:
             item["window"] = self._window
-        if self._iframe is not None:
-            item["iframe"] = self._iframe
         return item

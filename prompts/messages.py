@@ -46,6 +46,10 @@ def defuse(text: str) -> str:
     return _TAG_LIKE.sub(r"‹\1", text)
 
 
+def _compact(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, separators=(",", ":"))
+
+
 def system_prompt(response_format: str, schema: dict[str, Any] | None = None, version: str = PROMPT_VERSION) -> str:
     """The static system prefix.
 
@@ -54,7 +58,7 @@ def system_prompt(response_format: str, schema: dict[str, Any] | None = None, ve
     """
     text = load("system", version)
     if response_format == "json_object" and schema is not None:
-        text += "\n# JSON schema of the answer\n\n" + json.dumps(schema, separators=(",", ":")) + "\n"
+        text += "\n# JSON schema of the answer\n\n" + _compact(schema) + "\n"
     return text
 
 
@@ -73,6 +77,22 @@ def user_prompt(request: SequenceRequest, version: str = PROMPT_VERSION) -> str:
 
 def sequence_messages(system: str, request: SequenceRequest) -> list[Message]:
     return [{"role": "system", "content": system}, {"role": "user", "content": user_prompt(request)}]
+
+
+def regenerate_task_messages(
+    system: str,
+    request: SequenceRequest,
+    sequence: Sequence,
+    task_index: int,
+    response_format: str,
+    schema: dict[str, Any],
+) -> list[Message]:
+    """The teacher's fields, then the instruction to rewrite one task (with the task's schema
+    in ``json_object`` mode, where the server cannot enforce it)."""
+    instruction = user_prompt(request) + "\n\n" + regenerate_task_prompt(sequence, task_index)
+    if response_format == "json_object":
+        instruction += "\n\nJSON schema of the task: " + _compact(schema)
+    return [{"role": "system", "content": system}, {"role": "user", "content": instruction}]
 
 
 def invalid_output_repair(error: str, version: str = PROMPT_VERSION) -> str:
@@ -118,6 +138,6 @@ def regenerate_task_prompt(sequence: Sequence, task_index: int, version: str = P
 def judge_messages(sequence: Sequence, response_format: str, schema: dict[str, Any] | None) -> list[Message]:
     system = load("judge")
     if response_format == "json_object" and schema is not None:
-        system += "\nJSON schema of the answer: " + json.dumps(schema, separators=(",", ":")) + "\n"
+        system += "\nJSON schema of the answer: " + _compact(schema) + "\n"
     user = render("judge_user", sequence=defuse(sequence.model_dump_json(indent=1)))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -90,24 +91,13 @@ class OpenAIGenerator:
     def _generate(
         self, run: _Run, started: float, request: SequenceRequest, progress: ProgressCallback | None
     ) -> GenerationResult:
-        from tool.generation.checker import check_sequence
-
         notify = progress or (lambda stage: None)
         self._moderate(run, request)
         notify("drafting")
         messages = msgs.sequence_messages(self.system, request)
-        sequence, raw = self._ask(run, messages, "self_efficacy_sequence", sequence_schema(), Sequence)
-        notify("checking")
-        initial = check_sequence(sequence, request, require_own_fields=True)
-        findings, repaired = initial, False
-        if initial:
-            notify("repairing")
-            messages += [
-                {"role": "assistant", "content": raw},
-                {"role": "user", "content": msgs.findings_repair(initial)},
-            ]
-            sequence, _ = self._ask(run, messages, "self_efficacy_sequence", sequence_schema(), Sequence)
-            findings, repaired = check_sequence(sequence, request, require_own_fields=True), True
+        sequence, initial, findings, repaired = self._draft_checked(
+            run, messages, "self_efficacy_sequence", sequence_schema(), Sequence, lambda answer: answer, request, notify
+        )
         findings = findings + self._judge(run, sequence)
         return self._result(run, started, sequence, initial, findings, repaired)
 
@@ -136,32 +126,23 @@ class OpenAIGenerator:
         task_index: int,
         progress: ProgressCallback | None,
     ) -> GenerationResult:
-        from tool.generation.checker import check_sequence
-
         notify = progress or (lambda stage: None)
         self._moderate(run, request)
         notify("drafting")
-        instruction = msgs.user_prompt(request) + "\n\n" + msgs.regenerate_task_prompt(sequence, task_index)
-        if self.response_format == "json_object":
-            instruction += "\n\nJSON schema of the task: " + _compact(task_schema())
-        messages: list[Message] = [
-            {"role": "system", "content": self.system},
-            {"role": "user", "content": instruction},
-        ]
-        task, raw = self._ask(run, messages, "sequence_task", task_schema(), Task)
-        updated = _with_task(sequence, task_index, task)
-        notify("checking")
-        initial = check_sequence(updated, request, require_own_fields=True)
-        findings, repaired = initial, False
-        if initial:
-            notify("repairing")
-            messages += [
-                {"role": "assistant", "content": raw},
-                {"role": "user", "content": msgs.findings_repair(initial, subject="task")},
-            ]
-            task, _ = self._ask(run, messages, "sequence_task", task_schema(), Task)
-            updated = _with_task(sequence, task_index, task)
-            findings, repaired = check_sequence(updated, request, require_own_fields=True), True
+        messages = msgs.regenerate_task_messages(
+            self.system, request, sequence, task_index, self.response_format, task_schema()
+        )
+        updated, initial, findings, repaired = self._draft_checked(
+            run,
+            messages,
+            "sequence_task",
+            task_schema(),
+            Task,
+            lambda task: _with_task(sequence, task_index, task),
+            request,
+            notify,
+            subject="task",
+        )
         return self._result(run, started, updated, initial, findings, repaired)
 
     # -- steps ---------------------------------------------------------------------------------
@@ -182,6 +163,40 @@ class OpenAIGenerator:
                 "The provider's moderation flagged the description, so no sequence was drafted. "
                 "Please rephrase it."
             )
+
+    def _draft_checked(
+        self,
+        run: _Run,
+        messages: list[Message],
+        name: str,
+        schema: dict[str, Any],
+        model: type[M],
+        build: Callable[[M], Sequence],
+        request: SequenceRequest,
+        notify: ProgressCallback,
+        subject: str = "sequence",
+    ) -> tuple[Sequence, list[Finding], list[Finding], bool]:
+        """Ask for ``model``, check the sequence ``build`` makes of it, and when the checker
+        finds problems ask once more quoting them.
+
+        Returns (sequence, findings before repair, findings after, whether it was repaired).
+        """
+        from tool.generation.checker import check_sequence
+
+        answer, raw = self._ask(run, messages, name, schema, model)
+        sequence = build(answer)
+        notify("checking")
+        initial = check_sequence(sequence, request, require_own_fields=True)
+        if not initial:
+            return sequence, initial, initial, False
+        notify("repairing")
+        messages += [
+            {"role": "assistant", "content": raw},
+            {"role": "user", "content": msgs.findings_repair(initial, subject=subject)},
+        ]
+        answer, _ = self._ask(run, messages, name, schema, model)
+        sequence = build(answer)
+        return sequence, initial, check_sequence(sequence, request, require_own_fields=True), True
 
     def _ask(
         self, run: _Run, messages: list[Message], name: str, schema: dict[str, Any], model: type[M]
@@ -357,8 +372,3 @@ def _with_task(sequence: Sequence, index: int, task: Task) -> Sequence:
     tasks[index] = task
     return sequence.model_copy(update={"tasks": tasks})
 
-
-def _compact(schema: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(schema, separators=(",", ":"))

@@ -65,9 +65,10 @@ class LaunchRejected(UserFacingError):
 
 class HardenedMessageLaunch(FlaskMessageLaunch):
     def __init__(self, runtime: LtiRuntime) -> None:
+        self._conf = DbToolConf(runtime)
         super().__init__(
             FlaskRequest(),  # type: ignore[no-untyped-call]
-            DbToolConf(runtime),
+            self._conf,
             requests_session=runtime.http,  # pylti1p3 would build a new Session per launch
         )
         self._runtime = runtime
@@ -144,7 +145,7 @@ class HardenedMessageLaunch(FlaskMessageLaunch):
         if platform is None or platform.pk != login.registration_pk:
             raise LaunchRejected("The platform registration of this launch no longer exists.", status=403)
         self._platform = platform
-        self._registration = DbToolConf(self._runtime).to_registration(platform)
+        self._registration = self._conf.to_registration(platform)
         return self
 
     def validate_jwt_signature(self) -> HardenedMessageLaunch:

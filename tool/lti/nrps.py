@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tool.lti.launch import Launch, instructor_in, learner_in
+from tool.lti.launch import MEMBERSHIP, Launch, instructor_in, learner_in
 from tool.lti.runtime import LtiRuntime
 from tool.lti.services import ServiceError, ServiceSession
 from tool.lti.tool_configuration import SCOPE_NRPS
 
 MEMBERSHIP_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-MEMBERSHIP_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+MEMBERSHIP_ROLE = MEMBERSHIP + "#"
 
 
 def full_role(role: str) -> str:

@@ -7,7 +7,7 @@ scope are indistinguishable from rows that do not exist: the caller gets
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
@@ -140,6 +140,12 @@ def current_version(db: Session, sequence: Sequence) -> SequenceVersion | None:
     if sequence.current_version is None:
         return None
     return get_version(db, sequence, sequence.current_version)
+
+
+def next_version_number(db: Session, sequence: Sequence) -> int:
+    """The number the sequence's next version gets (1 for the first)."""
+    highest = db.scalar(select(func.max(SequenceVersion.number)).where(SequenceVersion.sequence_id == sequence.id))
+    return (highest or 0) + 1
 
 
 def list_versions(db: Session, sequence: Sequence) -> list[SequenceVersion]:

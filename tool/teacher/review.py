@@ -72,7 +72,7 @@ def review(public_id: str) -> str:
 
 def _save_version(db: Any, row: SequenceRow, edited: Sequence, source: str) -> SequenceVersion:
     findings = check_sequence(edited, SequenceRequest.model_validate(row.inputs))
-    number = max((v.number for v in queries.list_versions(db, row)), default=0) + 1
+    number = queries.next_version_number(db, row)
     version = SequenceVersion(
         sequence_id=row.id,
         number=number,

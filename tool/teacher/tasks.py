@@ -20,7 +20,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.utils.time import get_exponential_backoff_interval
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from tool import db as database
 from tool.db import utcnow
 from tool.generation.backend import GenerationError, Stage, TransientGenerationError
 from tool.generation.model import GenerationResult, Sequence, SequenceRequest
+from tool.teacher import queries
 from tool.teacher.models import FINISHED_JOB_STATES, GenerationJob, SequenceVersion
 from tool.teacher.models import Sequence as SequenceRow
 
@@ -103,11 +104,8 @@ def _content_for(db: Session, job: GenerationJob, sequence: SequenceRow, result:
     findings = [f.model_dump(mode="json") for f in result.meta.findings]
     if job.kind != "task" or sequence.current_version is None:
         return result.sequence.model_dump(mode="json"), findings
-    current = db.scalars(
-        select(SequenceVersion).where(
-            SequenceVersion.sequence_id == sequence.id, SequenceVersion.number == sequence.current_version
-        )
-    ).one()
+    current = queries.current_version(db, sequence)
+    assert current is not None
     merged = Sequence.model_validate(current.content)
     assert job.task_index is not None
     if job.task_index < len(merged.tasks) and job.task_index < len(result.sequence.tasks):
@@ -136,10 +134,7 @@ def _store_result(job_id: int, result: GenerationResult) -> bool:
     sequence = db.get(SequenceRow, job.sequence_id, populate_existing=True)
     assert sequence is not None
     content, findings = _content_for(db, job, sequence, result)
-    number = (
-        db.scalar(select(func.max(SequenceVersion.number)).where(SequenceVersion.sequence_id == sequence.id))
-        or 0
-    ) + 1
+    number = queries.next_version_number(db, sequence)
     db.add(
         SequenceVersion(
             sequence_id=sequence.id,

@@ -8,6 +8,7 @@ the offline generator). ``production`` refuses the insecure defaults.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -55,8 +56,8 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = 0
 
     # Worker limits (seconds); hard > soft > the SDK timeout x (retries + 1).
-    task_soft_time_limit: int = Field(default=300)
-    task_time_limit: int = Field(default=360)
+    task_soft_time_limit: int = 300
+    task_time_limit: int = 360
     # Worker-level retries of a generation after a transient LLM error (on top of the SDK's own).
     task_max_retries: int = Field(default=3, ge=0)
 
@@ -100,16 +101,16 @@ class Settings(BaseSettings):
         return self.generator
 
 
-def _instance_secret(instance_dir: Path, name: str, make: object = None) -> str:
+def _instance_secret(instance_dir: Path, name: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
     """A development secret kept in the instance folder so restarts keep sessions and keys."""
     instance_dir.mkdir(parents=True, exist_ok=True)
     path = instance_dir / name
     if path.exists():
         return path.read_text().strip()
-    value = make() if callable(make) else secrets.token_urlsafe(48)
-    path.write_text(str(value))
+    value = make()
+    path.write_text(value)
     path.chmod(0o600)
-    return str(value)
+    return value
 
 
 @lru_cache(maxsize=1)

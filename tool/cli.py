@@ -7,7 +7,7 @@ import importlib
 import click
 from flask import Flask
 
-# Modules that expose a click command or group named ``command``.
+# Modules that expose their click commands and groups as a tuple named ``commands``.
 SUBCOMMANDS = (
     "tool.generation.cli",
     "tool.lti.cli",

@@ -66,6 +66,17 @@ def _owns(launch: Launch, publication: Publication, sequence: Sequence) -> bool:
     return (publication.registration_id, publication.deployment_pk, publication.context_id) == launch.scope_key
 
 
+def _owned_step(launch: Launch, step_id: str) -> PublishedStep | None:
+    """Step ``step_id`` when this launch is its student and its sequence still exists, else None."""
+    step = progress.find_step(db.session(), step_id)
+    if step is None:
+        return None
+    sequence = db.session().get(Sequence, step.publication.sequence_id)
+    if sequence is None or sequence.deleted_at is not None or not _owns(launch, step.publication, sequence):
+        return None
+    return step
+
+
 def _requested_step_id(launch: Launch) -> str | None:
     return request.values.get("step") or launch.custom.get("ss_step") or None
 
@@ -155,15 +166,11 @@ def home() -> str:
     launch = current_launch()
     step_id = _requested_step_id(launch)
     if step_id:
-        step = progress.find_step(db.session(), step_id)
+        step = _owned_step(launch, step_id)
         if step is None:
             return render_template("student/not_for_you.html")
-        publication = step.publication
-        sequence = db.session().get(Sequence, publication.sequence_id)
-        if sequence is None or sequence.deleted_at is not None or not _owns(launch, publication, sequence):
-            return render_template("student/not_for_you.html")
         _remember_line_item(step, launch)
-        return _render_publication(publication, step)
+        return _render_publication(step.publication, step)
     own = _own_publications(launch)
     if not own:
         return render_template("student/nothing_yet.html")
@@ -173,13 +180,10 @@ def home() -> str:
 @bp.post("/respond")
 def respond() -> Response | str:
     launch = current_launch()
-    step = progress.find_step(db.session(), request.form.get("step", ""))
+    step = _owned_step(launch, request.form.get("step", ""))
     if step is None:
         return render_template("student/not_for_you.html")
     publication = step.publication
-    sequence = db.session().get(Sequence, publication.sequence_id)
-    if sequence is None or sequence.deleted_at is not None or not _owns(launch, publication, sequence):
-        return render_template("student/not_for_you.html")
     content = progress.publication_content(db.session(), publication)
     flags = progress.succeeded_flags(progress.live_steps(publication, content))
     if staging.current_step(publication.plan, flags, utcnow()) != step.index:

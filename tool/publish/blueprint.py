@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint
 
 from tool.lti.session import launch_token, launch_url
-from tool.publish import staging
+from tool.publish import neutral, staging
 
 bp = Blueprint("publish", __name__, url_prefix="/teacher")
 
@@ -47,4 +47,6 @@ def _publish_helpers() -> dict[str, Any]:
         "publication_labels": PUBLICATION_LABELS,
         "format_day": staging.format_day,
         "default_spacing": staging.DEFAULT_SPACING_DAYS,
+        "step_title": neutral.step_title,
+        "step_description": neutral.DESCRIPTION,
     }

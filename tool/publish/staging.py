@@ -199,10 +199,6 @@ def current_step(plan: ReleasePlan, succeeded: Sequence[bool], now: datetime) ->
     return None
 
 
-def next_unsucceeded(succeeded: Sequence[bool]) -> int | None:
-    return next((i for i, done in enumerate(succeeded) if not done), None)
-
-
 def locked_reason(plan: ReleasePlan, index: int, succeeded: Sequence[bool], now: datetime) -> str:
     """Student-facing words for why a step is not open (never its content)."""
     opening = opens_on(plan, index)

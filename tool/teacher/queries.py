@@ -94,13 +94,6 @@ def launch_user(db: Session, launch: Launch) -> User:
     )
 
 
-def user_in_registration(db: Session, launch: Launch, user_id: int) -> User:
-    user = db.get(User, user_id)
-    if user is None or user.registration_id != launch.registration_id:
-        raise NotFound()
-    return user
-
-
 def list_sequences(db: Session, launch: Launch) -> list[Sequence]:
     stmt = (
         select(Sequence)

@@ -142,8 +142,10 @@ def test_task_rewrite_keeps_edits_made_while_it_ran(app: Flask, platform: dict[s
         launch = _launch(platform)
         author = queries.launch_user(db, launch)
         job = start_job(db, launch, row, created_by=author, roster=None, kind="task", task_index=1, base=base)
-        # The teacher edits the plan (version 2) before the worker gets to the task job.
-        edited = base.model_copy(update={"long_term_plan": "Edited by the teacher meanwhile."})
+        # The teacher edits the plan and task 2 (version 2) before the worker gets to the task job.
+        edited_tasks = list(base.tasks)
+        edited_tasks[1] = base.tasks[1].model_copy(update={"name": "Renamed by the teacher meanwhile"})
+        edited = base.model_copy(update={"long_term_plan": "Edited by the teacher meanwhile.", "tasks": edited_tasks})
         db.add(SequenceVersion(sequence_id=row.id, number=2, content=edited.model_dump(mode="json"), source="edited"))
         row.current_version = 2
         db.commit()
@@ -153,6 +155,8 @@ def test_task_rewrite_keeps_edits_made_while_it_ran(app: Flask, platform: dict[s
         latest = Sequence.model_validate(queries.current_version(db, row).content)  # type: ignore[union-attr]
         assert latest.long_term_plan == "Edited by the teacher meanwhile."
         assert latest.tasks[0] == base.tasks[0]
+        # The rewritten task is spliced in over the edited one (the offline planner restores its own task).
+        assert latest.tasks[1] == base.tasks[1]
         assert queries.current_version(db, row).source == "regenerated_task"  # type: ignore[union-attr]
 
 

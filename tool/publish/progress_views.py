@@ -60,11 +60,6 @@ def _step_of(publication: Publication | None, step_public_id: str) -> PublishedS
     return step
 
 
-def _names(sequence: Sequence) -> dict[str, str]:
-    job = queries.latest_job(db.session(), sequence)
-    return dict(job.redactions) if job is not None and job.redactions else {}
-
-
 def render_progress(public_id: str, *, plan_error: str | None = None, form: dict[str, Any] | None = None) -> str:
     sequence, content = _sequence_and_content(public_id)
     session = db.session()
@@ -88,7 +83,7 @@ def render_progress(public_id: str, *, plan_error: str | None = None, form: dict
         form=form or {},
         ags_available=can_publish_with_ags(current_instructor()),
         platform_family=current_instructor().platform_family,
-        names=_names(sequence),
+        names=queries.teacher_names(session, sequence),
     )
 
 

@@ -157,3 +157,11 @@ def latest_job(db: Session, sequence: Sequence) -> GenerationJob | None:
         .where(GenerationJob.sequence_id == sequence.id)
         .order_by(GenerationJob.id.desc())
     ).first()
+
+
+def teacher_names(db: Session, sequence: Sequence, version: SequenceVersion | None = None) -> dict[str, str]:
+    """Placeholder -> name for restoring text on teacher pages: from the job that wrote
+    ``version``, else from the sequence's latest job."""
+    job = db.get(GenerationJob, version.job_id) if version is not None and version.job_id else None
+    job = job or latest_job(db, sequence)
+    return dict(job.redactions or {}) if job is not None else {}

@@ -22,17 +22,10 @@ from tool.teacher import forms, queries
 from tool.teacher.access import launch, require_instructor
 from tool.teacher.blueprint import bp
 from tool.teacher.jobs import start_job
-from tool.teacher.models import ACTIVE_JOB_STATES, GenerationJob, SequenceVersion
+from tool.teacher.models import ACTIVE_JOB_STATES, SequenceVersion
 from tool.teacher.models import Sequence as SequenceRow
 from tool.teacher.roster import course_roster
 from tool.teacher.views import render_request_form, submit_request_form
-
-
-def _names(db: Any, version: SequenceVersion | None, row: SequenceRow) -> dict[str, str]:
-    """Placeholder -> name for restoring this version's text for the teacher."""
-    job = db.get(GenerationJob, version.job_id) if version and version.job_id else None
-    job = job or queries.latest_job(db, row)
-    return dict(job.redactions) if job else {}
 
 
 def _findings(version: SequenceVersion) -> tuple[dict[int, list[Finding]], list[Finding], list[CheckId]]:
@@ -56,7 +49,8 @@ def review(public_id: str) -> str:
     row = queries.get_sequence(db, launch(), public_id)
     version = queries.current_version(db, row)
     job = queries.latest_job(db, row)
-    context: dict[str, Any] = {"row": row, "job": job, "version": version, "names": _names(db, version, row)}
+    names = queries.teacher_names(db, row, version)
+    context: dict[str, Any] = {"row": row, "job": job, "version": version, "names": names}
     if version is not None:
         per_task, overall, passed = _findings(version)
         context.update(

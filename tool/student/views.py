@@ -27,8 +27,11 @@ from tool.lti.session import current_launch, launch_url
 from tool.publish import neutral, progress, staging
 from tool.publish.models import Publication, PublishedStep
 from tool.teacher.models import Course, Sequence, User
+from tool.teacher.privacy import PLACEHOLDERS
 
 bp = Blueprint("student", __name__, url_prefix="/student")
+
+_TEACHER = PLACEHOLDERS["teacher"]
 
 EMPTY_RESPONSE = "The box is empty. Write a few words, or press “I did it in class” if you did it with your teacher."
 TOO_LONG_RESPONSE = (
@@ -54,8 +57,8 @@ def for_student(text: str | None) -> str | None:
     """Placeholders from the privacy step read naturally for the student ("[Teacher]" -> "your teacher")."""
     if text is None:
         return None
-    text = re.sub(r"(^|[.!?]\s+)\[Teacher\]", lambda m: m.group(1) + "Your teacher", text)
-    return text.replace("[Teacher]", "your teacher")
+    text = re.sub(rf"(^|[.!?]\s+){re.escape(_TEACHER)}", lambda m: m.group(1) + "Your teacher", text)
+    return text.replace(_TEACHER, "your teacher")
 
 
 def _owns(launch: Launch, publication: Publication, sequence: Sequence) -> bool:

@@ -23,7 +23,7 @@ from tool.generation.checker import check_sequence
 from tool.generation.model import Sequence, SequenceRequest
 from tool.generation.offline import OfflineGenerator
 from tool.generation.openai_backend import OpenAIGenerator
-from tool.generation.schema import sequence_schema
+from tool.generation.schema import sequence_schema, task_schema
 
 REQUEST = SequenceRequest(
     target_skill="Extended writing in English",
@@ -302,6 +302,20 @@ def test_regenerate_task_repairs_once(llm_settings: Settings, fake_openai: FakeO
     result = OpenAIGenerator(llm_settings).regenerate_task(REQUEST, sequence, 1)
     assert result.meta.repaired is True and result.meta.initial_findings and result.meta.findings == []
     assert "corrected task" in fake_openai.chat_requests[1].messages[-1]["content"]
+
+
+def test_regenerate_task_in_json_object_mode_describes_the_task_schema(
+    llm_settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    settings = llm_settings.model_copy(update={"llm_response_format": "json_object"})
+    sequence = Sequence.model_validate(good_sequence())
+    fake_openai.reply_json(sequence.tasks[2].model_dump(mode="json"))
+    result = OpenAIGenerator(settings).regenerate_task(REQUEST, sequence, 2)
+    assert result.sequence == sequence
+    (sent,) = fake_openai.chat_requests
+    assert sent.body["response_format"] == {"type": "json_object", "schema": task_schema()}
+    compact = json.dumps(task_schema(), separators=(",", ":"))
+    assert sent.messages[1]["content"].endswith("JSON schema of the task: " + compact)
 
 
 def test_regenerate_unknown_task_index(llm_settings: Settings) -> None:

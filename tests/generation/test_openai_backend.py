@@ -347,6 +347,15 @@ def test_judge_adds_findings_without_blocking(llm_settings: Settings, fake_opena
     assert "<sequence>" in judge_request.messages[1]["content"]
 
 
+def test_judge_answer_in_a_code_fence_is_still_read(llm_settings: Settings, fake_openai: FakeOpenAI) -> None:
+    settings = llm_settings.model_copy(update={"llm_judge": True})
+    verdict = {"checks": [{"check": "e", "verdict": "fail", "location": "Task 2", "evidence": "well done"}]}
+    fenced = "Here is my verdict:\n```json\n" + json.dumps(verdict) + "\n```"
+    fake_openai.reply_json(good_sequence()).reply_text(fenced)
+    result = OpenAIGenerator(settings).generate(REQUEST)
+    assert [(f.check, f.evidence) for f in result.meta.findings] == [("judge", "well done")]
+
+
 def test_judge_failure_is_ignored(llm_settings: Settings, fake_openai: FakeOpenAI) -> None:
     settings = llm_settings.model_copy(update={"llm_judge": True})
     fake_openai.reply_json(good_sequence()).reply_text("not a verdict")

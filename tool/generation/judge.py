@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tool.generation.backend import GenerationError
+from tool.generation.json_text import json_text
 from tool.generation.model import Finding, Sequence
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def judge_sequence(sequence: Sequence, complete: Complete, response_format: str)
     messages = judge_messages(sequence, response_format, schema)
     try:
         raw = complete(messages, "judge_verdict", schema)
-        verdict = Verdict.model_validate_json(raw)
+        verdict = Verdict.model_validate_json(json_text(raw))
     except (GenerationError, ValidationError, ValueError) as exc:
         log.warning("judge pass skipped: %s", exc)
         return []

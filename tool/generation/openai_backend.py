@@ -13,7 +13,6 @@ The SDK client is built once per generator, with explicit timeout and retries
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from tool.generation.backend import (
     TransientGenerationError,
     TruncatedError,
 )
+from tool.generation.json_text import json_text
 from tool.generation.model import Finding, GenerationMeta, GenerationResult, Sequence, SequenceRequest, Task, Usage
 from tool.generation.schema import sequence_schema, task_schema
 
@@ -42,11 +42,6 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 Message = dict[str, str]
-
-# A Markdown code fence anywhere in the answer ("Here it is: ```json {...} ```").
-_FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\r?\n?(.*?)```", re.DOTALL)
-# Reasoning models served behind OpenAI-compatible APIs may think aloud first.
-_THINK = re.compile(r"^\s*<think>.*?</think>", re.DOTALL)
 
 
 @dataclass
@@ -302,32 +297,13 @@ class OpenAIGenerator:
 
 def _parse(raw: str, model: type[M]) -> M:
     """``raw`` as ``model``; ValueError (ValidationError is one) with a readable message."""
-    text = _json_text(raw)
+    text = json_text(raw)
     if not text:
         raise ValueError("the answer was empty")
     try:
         return model.model_validate_json(text)
     except ValidationError as exc:
         raise ValueError(_describe(exc)) from exc
-
-
-def _json_text(raw: str) -> str:
-    """The JSON object inside ``raw``, without the wrapping real models add around it.
-
-    Small local models wrap JSON in a Markdown fence even in JSON mode, some add a
-    sentence before or after it, and reasoning models may send a ``<think>`` block
-    first. Unwrapping them here saves a repair round (and its tokens).
-    """
-    text = _THINK.sub("", raw).strip()
-    if text.startswith("{"):
-        return text
-    fenced = _FENCE.search(text)
-    if fenced:
-        return fenced.group(1).strip()
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        return text[start : end + 1]
-    return text
 
 
 def _describe(exc: ValidationError) -> str:

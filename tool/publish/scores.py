@@ -72,7 +72,9 @@ def deliver(db: Session, progress_id: int, client: AgsClient) -> str:
                 "The course has no grade column for this step yet: ask the student to open the step once "
                 "from the course, then send the score again."
             )
-        step.line_item_url = url
+        if step.line_item_url != url:
+            step.line_item_url = url
+            step.line_item_recorded_at = utcnow()
         client.post_score(url, score_body(target.sub))
     except LmsError as exc:
         record.score_status = "failed"

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from prompts import PROMPT_VERSION, load, render
+from tool.generation.ladders.schema import Family
 from tool.generation.model import Finding, Sequence, SequenceRequest
 
 NOT_PROVIDED = "not provided"
@@ -34,7 +35,7 @@ FIELD_LABELS: tuple[tuple[str, str], ...] = (
 )
 
 _OUR_TAGS = (
-    "teacher_input|field|validation_error|findings|current_sequence|previous_task|next_task|sequence"
+    "teacher_input|reference_ladder|field|validation_error|findings|current_sequence|previous_task|next_task|sequence"
 )
 _TAG_LIKE = re.compile(rf"<(\s*/?\s*(?:{_OUR_TAGS})\b)", re.IGNORECASE)
 
@@ -71,12 +72,39 @@ def teacher_fields(request: SequenceRequest) -> str:
     return "\n".join(lines)
 
 
-def user_prompt(request: SequenceRequest, version: str = PROMPT_VERSION) -> str:
-    return render("user", version, teacher_fields=teacher_fields(request))
+NO_REFERENCE = (
+    "No ladder in our library fits this skill closely enough: design the steps from scratch, from the student's "
+    "starting point to the target."
+)
 
 
-def sequence_messages(system: str, request: SequenceRequest) -> list[Message]:
-    return [{"role": "system", "content": system}, {"role": "user", "content": user_prompt(request)}]
+def reference_ladder(family: Family | None) -> str:
+    """An expert ladder for the skill from our library, for the model to adapt (or a note that none fits).
+
+    It comes after the static system prefix, so the prefix stays cacheable.
+    """
+    if family is None:
+        return NO_REFERENCE
+    steps = []
+    for number, step in enumerate(family.steps, start=1):
+        change = f" [one change: {step.increment.dimension.value}: {step.increment.text}]" if step.increment else ""
+        steps.append(f"{number}. {step.name}: {step.does} Success: {step.success}{change}")
+    body = "\n".join(steps)
+    return (
+        f'<reference_ladder family="{family.id}">\n'
+        f"An expert ladder for this skill ({family.name}; follows {family.progression}). Adapt it to this "
+        "student: start from their stated strength, keep one change per step and end at the target at its real "
+        "scale. Do not copy it where it does not fit, and keep any slot in braces out of your answer.\n"
+        f"{body}\n</reference_ladder>"
+    )
+
+
+def user_prompt(request: SequenceRequest, version: str = PROMPT_VERSION, family: Family | None = None) -> str:
+    return render("user", version, teacher_fields=teacher_fields(request), reference_ladder=reference_ladder(family))
+
+
+def sequence_messages(system: str, request: SequenceRequest, family: Family | None = None) -> list[Message]:
+    return [{"role": "system", "content": system}, {"role": "user", "content": user_prompt(request, family=family)}]
 
 
 def regenerate_task_messages(

@@ -10,6 +10,7 @@ from flask import Flask
 # Modules that expose their click commands and groups as a tuple named ``commands``.
 SUBCOMMANDS = (
     "tool.generation.cli",
+    "tool.generation.ladders.cli",
     "tool.lti.cli",
     "tool.db_cli",
     "tool.demo",

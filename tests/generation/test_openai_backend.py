@@ -445,3 +445,24 @@ def test_extra_keys_from_the_model_are_ignored(llm_settings: Settings, fake_open
     result = OpenAIGenerator(llm_settings).generate(REQUEST)
     assert result.sequence == Sequence.model_validate(good_sequence())
     assert len(fake_openai.chat_requests) == 1
+
+
+def test_the_matching_ladder_goes_after_the_static_prefix_and_is_recorded(
+    llm_settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    fractions = SequenceRequest(target_skill="Adding fractions with different denominators",
+                                student_level="Year 7", current_avoidance="Leaves the page blank")
+    shoelaces = SequenceRequest(target_skill="Tying his shoelaces", student_level="Year 2",
+                                current_avoidance="Waits for an adult")
+    fake_openai.reply_json(good_sequence(fractions)).reply_json(good_sequence(shoelaces))
+    matched = OpenAIGenerator(llm_settings).generate(fractions)
+    unmatched = OpenAIGenerator(llm_settings).generate(shoelaces)
+    first, second = fake_openai.chat_requests
+    assert first.messages[0]["content"] == second.messages[0]["content"]  # the prefix stays cacheable
+    user = first.messages[1]["content"]
+    assert '<reference_ladder family="fraction-operations">' in user
+    assert user.index("<reference_ladder") < user.index("<teacher_input>")
+    assert matched.meta.ladder is not None and matched.meta.ladder.family_id == "fraction-operations"
+    assert "<reference_ladder" not in second.messages[1]["content"]
+    assert "design the steps from scratch" in second.messages[1]["content"]
+    assert unmatched.meta.ladder is not None and unmatched.meta.ladder.family_id is None

@@ -52,8 +52,13 @@ class SequenceRequest(BaseModel):
     student_profile: str | None = Field(default=None, max_length=1500)
     previous_attempts: str | None = Field(default=None, max_length=1200)
     student_strengths: str | None = Field(default=None, max_length=1200)
+    # The skill ladder to build on: empty = the best match from the library, "none" = build from the
+    # teacher's own starting point, or a family id the teacher picked (config/ladders).
+    ladder_family: str | None = Field(default=None, max_length=80, pattern=r"^[a-z0-9-]*$")
 
-    @field_validator("subject_area", "student_profile", "previous_attempts", "student_strengths", mode="before")
+    @field_validator(
+        "subject_area", "student_profile", "previous_attempts", "student_strengths", "ladder_family", mode="before"
+    )
     @classmethod
     def _empty_is_absent(cls, value: str | None) -> str | None:
         return _clean(value) if isinstance(value, str) else value
@@ -114,6 +119,9 @@ class Finding(BaseModel):
     location: str = Field(description="Human-readable place, e.g. 'Task 2 › Teacher script after success'.")
     evidence: str | None = None
     task_index: int | None = Field(default=None, description="0-based task the finding belongs to, if any.")
+    # "must_fix": breaks the seed's rules (blocks ``check``, drives the repair round);
+    # "consider": a heuristic a teacher may overrule. The default keeps stored findings loadable.
+    severity: Literal["must_fix", "consider"] = "must_fix"
 
 
 class Usage(BaseModel):
@@ -129,6 +137,19 @@ class Usage(BaseModel):
         )
 
 
+LadderChoice = Literal["matched", "teacher", "no-match", "teacher-none"]
+
+
+class LadderUse(BaseModel):
+    """Which skill ladder family a sequence was built on, and how it was chosen."""
+
+    family_id: str | None = Field(description="None for a guided draft built from the teacher's starting point.")
+    based_on: str | None = None
+    chosen_by: LadderChoice
+    confidence: float | None = Field(default=None, description="Match score of the family (0-1), when matched.")
+    alternatives: list[str] = Field(default_factory=list, description="Next-best family ids, best first.")
+
+
 class GenerationMeta(BaseModel):
     backend: Literal["offline", "openai"]
     model: str
@@ -138,6 +159,7 @@ class GenerationMeta(BaseModel):
     findings: list[Finding] = Field(default_factory=list, description="After the repair round, if any.")
     repaired: bool = False
     note: str | None = None
+    ladder: LadderUse | None = None
 
 
 class GenerationResult(BaseModel):

@@ -34,7 +34,17 @@ from tool.generation.backend import (
     TruncatedError,
 )
 from tool.generation.json_text import json_text
-from tool.generation.model import Finding, GenerationMeta, GenerationResult, Sequence, SequenceRequest, Task, Usage
+from tool.generation.ladders.planner import choose_ladder
+from tool.generation.model import (
+    Finding,
+    GenerationMeta,
+    GenerationResult,
+    LadderUse,
+    Sequence,
+    SequenceRequest,
+    Task,
+    Usage,
+)
 from tool.generation.schema import sequence_schema, task_schema
 
 log = logging.getLogger(__name__)
@@ -89,12 +99,13 @@ class OpenAIGenerator:
         notify = progress or (lambda stage: None)
         self._moderate(run, request)
         notify("drafting")
-        messages = msgs.sequence_messages(self.system, request)
+        family, ladder = choose_ladder(request)
+        messages = msgs.sequence_messages(self.system, request, family)
         sequence, initial, findings, repaired = self._draft_checked(
             run, messages, "self_efficacy_sequence", sequence_schema(), Sequence, lambda answer: answer, request, notify
         )
         findings = findings + self._judge(run, sequence)
-        return self._result(run, started, sequence, initial, findings, repaired)
+        return self._result(run, started, sequence, initial, findings, repaired, ladder)
 
     def regenerate_task(
         self,
@@ -275,6 +286,7 @@ class OpenAIGenerator:
         initial: list[Finding],
         findings: list[Finding],
         repaired: bool,
+        ladder: LadderUse | None = None,
     ) -> GenerationResult:
         self.last_overhead_seconds = max(0.0, time.perf_counter() - started - run.llm_seconds)
         log.info(
@@ -291,6 +303,7 @@ class OpenAIGenerator:
             initial_findings=initial,
             findings=findings,
             repaired=repaired,
+            ladder=ladder,
         )
         return GenerationResult(sequence=sequence, meta=meta)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from tool.generation.ladders.library import families_by_subject
 from tool.lti.session import launch_token, launch_url
 from tool.teacher.privacy import restore
 
@@ -44,4 +45,5 @@ def _teacher_helpers() -> dict[str, Any]:
         "lt": launch_token() or "",
         "status_labels": STATUS_LABELS,
         "check_labels": CHECK_LABELS,
+        "ladder_groups": families_by_subject,
     }

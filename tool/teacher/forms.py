@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from tool.generation.ladders.library import family_by_id
 from tool.generation.model import Phrase, Sequence, SequenceRequest, Source
 
 
@@ -79,7 +80,9 @@ REQUEST_FIELDS: tuple[Field, ...] = (
         "Explains ideas clearly and in detail when talking in class.",
     ),
 )
-REQUEST_FIELD_NAMES = tuple(f.name for f in REQUEST_FIELDS)
+# The skill ladder picker sits with the request fields: "" = best match, "none" = build from my starting point.
+LADDER_FIELD = "ladder_family"
+REQUEST_FIELD_NAMES = (*(f.name for f in REQUEST_FIELDS), LADDER_FIELD)
 
 TASK_FIELDS: tuple[Field, ...] = (
     Field("name", "Task name", "", "", required=True, multiline=False),
@@ -140,9 +143,13 @@ def parse_request(form: MultiDict[str, str]) -> tuple[SequenceRequest | None, di
     """(request or None, errors by field, the values to show again)."""
     values = request_values(form)
     try:
-        return SequenceRequest.model_validate(values), {}, values
+        parsed = SequenceRequest.model_validate(values)
     except ValidationError as exc:
         return None, errors_by_field(exc), values
+    pick = parsed.ladder_family
+    if pick and pick != "none" and family_by_id(pick) is None:
+        return None, {LADDER_FIELD: "Pick one of the ladders offered."}, values
+    return parsed, {}, values
 
 
 def _lines(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from tool.db import session, utcnow
 from tool.generation.checker import check_sequence, passed_checks
+from tool.generation.ladders.library import family_by_id
 from tool.generation.model import CheckId, Finding, Sequence, SequenceRequest
 from tool.lti.session import launch_url
 from tool.teacher import forms, queries
@@ -61,7 +62,18 @@ def review(public_id: str) -> str:
             versions=queries.list_versions(db, row),
         )
     context["active"] = job is not None and job.status in ACTIVE_JOB_STATES
+    context["ladder"] = _ladder_used(db, row)
     return render_template("teacher/review.html", **context)
+
+
+def _ladder_used(db: Any, row: SequenceRow) -> dict[str, Any] | None:
+    """The skill ladder the newest generated version was built on (edits keep it), with its name."""
+    for version in sorted(queries.list_versions(db, row), key=lambda v: v.number, reverse=True):
+        ladder = (version.meta or {}).get("ladder")
+        if ladder:
+            family = family_by_id(ladder["family_id"]) if ladder.get("family_id") else None
+            return {**ladder, "name": family.name if family else None}
+    return None
 
 
 def _save_version(db: Any, row: SequenceRow, edited: Sequence, source: str) -> SequenceVersion:

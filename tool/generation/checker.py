@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from tool.generation.checks.language import check_d, check_e
+from tool.generation.checks.language import check_d, check_language
 from tool.generation.checks.progression import check_a, check_b, check_c, check_f
 from tool.generation.checks.structure import check_format
 from tool.generation.model import CheckId, Finding, Sequence, SequenceRequest
@@ -48,15 +48,21 @@ def check_sequence(
     comparisons. ``require_own_fields`` is for our generators' output; a
     document in the seed's format passes without our extra fields.
     """
-    return [
+    found = [
         *check_format(seq, require_own_fields=require_own_fields),
         *check_a(seq, request),
         *check_b(seq, require_own_fields=require_own_fields),
         *check_c(seq),
         *check_d(seq),
-        *check_e(seq),
+        *check_language(seq),
         *check_f(seq, request),
     ]
+    return sorted(found, key=lambda item: CHECKS.index(item.check))
+
+
+def must_fix(findings: list[Finding]) -> list[Finding]:
+    """The findings that break the seed's rules (they block ``check`` and drive the repair round)."""
+    return [item for item in findings if item.severity == "must_fix"]
 
 
 def summarise(findings: list[Finding]) -> dict[CheckId, list[Finding]]:

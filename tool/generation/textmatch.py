@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+
+import simplemma
 
 from config.lexicons import lexicon_list, load_lexicon
 from tool.generation.model import Source
@@ -22,9 +24,6 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 # ("never offer stickers, points or prizes" negates all three).
 NEGATION_WINDOW = 6
 
-# A clause ends at sentence punctuation, a semicolon, a dash or a line break;
-# a negation does not reach across it.
-_CLAUSE_BREAK = re.compile(r"[.!?;:\n—–]")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -102,18 +101,78 @@ def matcher(lexicon: str, key: str) -> PhraseMatcher:
     return PhraseMatcher(lexicon_list(lexicon, key), exceptions)
 
 
-def is_negated(text: str, match: Match) -> bool:
-    """True when a negation word sits shortly before ``match`` in the same clause.
+# --- sentences and clauses --------------------------------------------------------------------
 
-    "Avoid stickers or points" and "no rewards" are advice against, not
-    recommendations. The rule is deliberately simple: look back at most
-    NEGATION_WINDOW words, never across a sentence or clause break.
+# Inside a sentence a clause ends at a semicolon, colon, dash or bracket, at "but", and at a comma
+# that opens a new subject ("Don't worry, you're so clever": the "don't" stays with "worry").
+_HARD_BREAK = re.compile(r"[;:()\[\]—–]|\s-\s|\bbut\b|\n")
+_COMMA_CLAUSE = re.compile(
+    r",\s+(?=(?:and\s+|so\s+|then\s+|now\s+)?(?:you|you're|you've|you'll|you'd|i|i'm|i'll|we|we're|she|she's|"
+    r"he|he's|they|they're|it's|that's|this|that|there's|here's|look|remember|let's|well|now|so|and|then|"
+    r"because|since|if|when|once|after|before|as)\b)"
+)
+# "Instead of a sticker chart, ..." negates only what it governs: up to the next comma.
+_SHORT_SCOPE = frozenset({"instead of", "rather than", "without", "nor", "neither"})
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in ``text``; the library splits prose, line breaks split lists."""
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        offset = line.start()
+        chunk = line.group(0)
+        cursor = 0
+        for sentence in _split_sentences(chunk):
+            found = chunk.find(sentence, cursor)
+            if found < 0:  # the splitter normalised something; fall back to the rest of the line
+                spans.append((offset + cursor, offset + len(chunk)))
+                break
+            spans.append((offset + found, offset + found + len(sentence)))
+            cursor = found + len(sentence)
+    return spans
+
+
+@lru_cache(maxsize=4096)
+def _split_sentences(chunk: str) -> tuple[str, ...]:
+    return tuple(simplemma.split_sentences(chunk, lang="en")) or (chunk,)
+
+
+def sentence_at(text: str, position: int) -> tuple[int, int]:
+    for start, end in sentence_spans(text):
+        if start <= position < end:
+            return start, end
+    return 0, len(text)
+
+
+def clause_start(norm: str, sentence_start: int, position: int) -> int:
+    """Where the clause holding ``position`` begins (``norm`` is normalised text)."""
+    start = sentence_start
+    for regex in (_HARD_BREAK, _COMMA_CLAUSE):
+        for hit in regex.finditer(norm, sentence_start, position):
+            start = max(start, hit.end())
+    return start
+
+
+def is_negated(text: str, match: Match) -> bool:
+    """True when a negation governs ``match``: it sits shortly before it in the same clause.
+
+    "Avoid stickers or points" and "no rewards" are advice against, not recommendations;
+    "this isn't about being clever" denies ability. A negation never reaches into the next
+    sentence or clause ("Don't worry, you're so clever" praises ability), looks back at most
+    NEGATION_WINDOW words, and "instead of"/"rather than" govern only up to the next comma.
     """
     norm = normalise(text)
-    breaks = list(_CLAUSE_BREAK.finditer(norm, 0, match.start))
-    clause_start = breaks[-1].end() if breaks else 0
-    words = _WORD.findall(norm[clause_start : match.start])[-NEGATION_WINDOW:]
-    return bool(words) and matcher("banned", "negations").search(" ".join(words)) is not None
+    sentence_start, _ = sentence_at(text, match.start)
+    start = clause_start(norm, sentence_start, match.start)
+    words = list(_WORD.finditer(norm, start, match.start))[-NEGATION_WINDOW:]
+    if not words:
+        return False
+    window = norm[words[0].start() : match.start]
+    for hit in matcher("banned", "negations").find_all(window):
+        if hit.phrase in _SHORT_SCOPE and "," in window[hit.end :]:
+            continue
+        return True
+    return False
 
 
 def find_unnegated(text: str, phrases: PhraseMatcher) -> list[Match]:
@@ -145,21 +204,14 @@ def _stopwords() -> frozenset[str]:
     return frozenset(normalise(w) for w in lexicon_list("stopwords", "stopwords"))
 
 
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
-    """A crude stem so "writes", "writing" and "write" compare equal; good enough for overlap."""
-    for suffix in ("ing", "ed", "ly", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousl":
-        word = word[:-1]  # "planned" -> "plann" -> "plan"
-    return word
+    """The word's dictionary form ("writes", "writing", "wrote" -> "write"), from simplemma's English lexicon."""
+    return str(simplemma.lemmatize(word, lang="en")).lower()
 
 
 def content_words(text: str) -> set[str]:
-    """Stems of the words in ``text`` that are not stop words."""
+    """Lemmas of the words in ``text`` that are not stop words."""
     stops = _stopwords()
     return {stem(w) for w in _WORD.findall(normalise(text)) if w not in stops}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from tool.generation import labels as L
 from tool.generation.model import CheckId, Finding, Sequence, Task
@@ -11,13 +12,24 @@ from tool.generation.model import CheckId, Finding, Sequence, Task
 S = L.SEPARATOR
 
 
+Zone = Literal["speech", "advice", "mention"]
+# Said to the student: a teacher script or student instructions (and phrases to use, below).
+_SPEECH_FIELDS = frozenset({"teacher_script", "student_instructions"})
+
+
 @dataclass(frozen=True)
 class TextField:
     location: str
     text: str
     task_index: int | None = None
-    # Inside "Phrases to AVOID", naming bad language is the point: check (e) skips it.
-    in_phrases_to_avoid: bool = False
+    # Where the text sits decides what a phrase in it means (see tool.generation.checks.patterns):
+    # "speech" is said to the student, "advice" tells the teacher what to do, "mention" only
+    # describes (header, diagnostic, cautions, "Phrases to AVOID") and may name banned things.
+    zone: Zone = "advice"
+
+    @property
+    def in_phrases_to_avoid(self) -> bool:
+        return L.PHRASES_AVOID in self.location
 
 
 def task_fields(index: int, task: Task) -> Iterator[TextField]:
@@ -25,7 +37,8 @@ def task_fields(index: int, task: Task) -> Iterator[TextField]:
     for key in L.TASK:
         value = getattr(task, key)
         if value:
-            yield TextField(L.task_location(index, key), value, index)
+            zone: Zone = "speech" if key in _SPEECH_FIELDS else "advice"
+            yield TextField(L.task_location(index, key), value, index, zone)
 
 
 def phrase_location(section: str, number: int) -> str:
@@ -34,29 +47,36 @@ def phrase_location(section: str, number: int) -> str:
 
 def all_fields(seq: Sequence) -> Iterator[TextField]:
     """Every non-empty text in document order (title, header, diagnostic, tasks, phrases, plan, cautions)."""
-    yield TextField("Title", seq.title_skill)
+    yield TextField("Title", seq.title_skill, zone="mention")
     for key, label in L.HEADER.items():
-        yield TextField(label, getattr(seq, key))
+        yield TextField(label, getattr(seq, key), zone="mention")
     for key, label in L.DIAGNOSTIC.items():
-        yield TextField(L.DIAGNOSTIC_SECTION + S + label, getattr(seq.diagnostic, key))
+        yield TextField(L.DIAGNOSTIC_SECTION + S + label, getattr(seq.diagnostic, key), zone="mention")
     for i, task in enumerate(seq.tasks):
         yield from task_fields(i, task)
     for n, phrase in enumerate(seq.phrases_to_use, start=1):
         loc = phrase_location(L.PHRASES_USE, n)
-        yield TextField(loc, phrase.text)
-        if phrase.why:
-            yield TextField(loc, phrase.why)
+        yield TextField(loc, phrase.text, zone="speech")
+        if phrase.why:  # why the phrase works: it may name what the phrase rules out
+            yield TextField(loc, phrase.why, zone="mention")
     for n, phrase in enumerate(seq.phrases_to_avoid, start=1):
         loc = phrase_location(L.PHRASES_AVOID, n)
-        yield TextField(loc, phrase.text, in_phrases_to_avoid=True)
+        yield TextField(loc, phrase.text, zone="mention")
         if phrase.why:
-            yield TextField(loc, phrase.why, in_phrases_to_avoid=True)
+            yield TextField(loc, phrase.why, zone="mention")
     yield TextField(L.PLAN_SECTION, seq.long_term_plan)
     for n, caution in enumerate(seq.cautions, start=1):
-        yield TextField(f"{L.CAUTIONS_SECTION}{S}{n}", caution)
+        yield TextField(f"{L.CAUTIONS_SECTION}{S}{n}", caution, zone="mention")
 
 
 def finding(
-    check: CheckId, message: str, location: str, evidence: str | None = None, task_index: int | None = None
+    check: CheckId,
+    message: str,
+    location: str,
+    evidence: str | None = None,
+    task_index: int | None = None,
+    severity: Literal["must_fix", "consider"] = "must_fix",
 ) -> Finding:
-    return Finding(check=check, message=message, location=location, evidence=evidence, task_index=task_index)
+    return Finding(
+        check=check, message=message, location=location, evidence=evidence, task_index=task_index, severity=severity
+    )

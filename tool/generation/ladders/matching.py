@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from tool.generation.ladders.library import load_families
@@ -43,8 +43,29 @@ _FOLD = (
     (re.compile(r"\bpractice\b"), "practise"),
     (re.compile(r"\bpe\b"), "physical education"),
     (re.compile(r"\bmfl\b"), "modern foreign language"),
-    (re.compile(r"\beal\b|\besl\b|\bell\b"), "english as an additional language"),
+    (re.compile(r"\beal\b|\besl\b|\bell\b|\bnew arrival|\bnew to english\b"), "english as an additional language"),
+    # A named language or sport says which family: a modern foreign language, a team game.
+    (re.compile(r"\b(french|spanish|german|italian|mandarin|japanese|latin|welsh|gaelic|irish|russian)\b"),
+     r"\1 modern foreign language"),
+    (re.compile(r"\b(netball|football|soccer|hockey|rugby|basketball|rounders|cricket|handball|volleyball)\b"),
+     r"\1 team games"),
 )
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_SUFFIXES = ("ing", "ed", "es", "s", "er", "ly")
+
+
+def _stem(word: str) -> str:
+    """A light suffix strip so "dancing", "dances" and "dance" share a token."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def _tokens(text: str) -> list[str]:
+    return [_stem(w) for w in _TOKEN.findall(text) if w not in ENGLISH_STOP_WORDS]
 
 
 def fold(text: str) -> str:
@@ -83,7 +104,8 @@ class LadderMatcher:
                 docs.append(fold(text))
                 owner.append(index)
         self._owner = np.array(owner)
-        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
+        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, tokenizer=_tokens, token_pattern=None,
+                                      lowercase=False)
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         self._word_docs = self._words.fit_transform(docs)
         self._char_docs = self._chars.fit_transform(docs)

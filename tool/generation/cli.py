@@ -1,8 +1,8 @@
 """``stepping-stones generate`` and ``stepping-stones check``.
 
-Exit codes (both commands): 0 success / every check passes; 1 the checker found
-problems, or generation failed; 2 the input could not be used (invalid
-options, unreadable or unparseable file).
+Exit codes (both commands): 0 success / no must-fix finding (``check --strict``:
+no finding at all); 1 the checker found must-fix problems, or generation failed;
+2 the input could not be used (invalid options, unreadable or unparseable file).
 """
 
 from __future__ import annotations
@@ -84,8 +84,11 @@ def _echo_meta(meta: GenerationMeta) -> None:
         click.echo(_finding_line(finding), err=True)
 
 
+_SEVERITY_LABELS = {"must_fix": "must fix", "consider": "worth a look"}
+
+
 def _finding_line(finding: Finding) -> str:
-    line = f"[{finding.check}] {finding.location}: {finding.message}"
+    line = f"[{finding.check}] {_SEVERITY_LABELS[finding.severity]}: {finding.location}: {finding.message}"
     if finding.evidence:
         line += f' — "{finding.evidence}"'
     return line
@@ -94,11 +97,12 @@ def _finding_line(finding: Finding) -> str:
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
-def check(file: Path, as_json: bool) -> None:
+@click.option("--strict", is_flag=True, help="Fail on 'worth a look' findings too, not only on must-fix ones.")
+def check(file: Path, as_json: bool, strict: bool) -> None:
     """Check a sequence (Markdown or JSON) against self-checks (a)-(f).
 
-    Exit 0 when every check passes, 1 when there are findings, 2 when the file
-    cannot be read or parsed.
+    Exit 0 when no finding must be fixed (with --strict: no finding at all), 1
+    otherwise, 2 when the file cannot be read or parsed.
     """
     from tool.generation.checker import check_sequence
     from tool.generation.document import ParseError, parse_document
@@ -120,10 +124,12 @@ def check(file: Path, as_json: bool) -> None:
     elif findings:
         for finding in findings:
             click.echo(_finding_line(finding))
-        click.echo(f"{len(findings)} finding(s).")
+        blocking = sum(1 for f in findings if f.severity == "must_fix")
+        click.echo(f"{len(findings)} finding(s): {blocking} must fix, {len(findings) - blocking} worth a look.")
     else:
         click.echo(f"All checks pass ({len(sequence.tasks)} tasks).")
-    sys.exit(1 if findings else 0)
+    failed = findings if strict else [f for f in findings if f.severity == "must_fix"]
+    sys.exit(1 if failed else 0)
 
 
 commands = (generate, check)

@@ -1,7 +1,8 @@
 """Optional second opinion: an LLM judges a finished sequence against checks (a)-(f).
 
-The judge only ever adds findings (``check="judge"``) for the teacher to read;
-it never blocks a sequence. Any failure of the judge call itself is logged and
+The judge only ever adds findings (``check="judge"``, severity "consider", each
+with the location and quoted evidence the judge gave) for the teacher to read;
+it never blocks a sequence and never triggers the repair round. Any failure of the judge call itself is logged and
 yields no findings.
 """
 
@@ -73,6 +74,8 @@ def judge_sequence(sequence: Sequence, complete: Complete, response_format: str)
             location=item.location or "Sequence",
             evidence=item.evidence or None,
             task_index=_task_index(item.location, len(sequence.tasks)),
+            # The judge's verdicts are a second opinion: never blocking, never a repair trigger.
+            severity="consider",
         )
         for item in verdict.checks
         if item.verdict == "fail"

@@ -193,12 +193,14 @@ class OpenAIGenerator:
         sequence = build(answer)
         notify("checking")
         initial = check_sequence(sequence, request, require_own_fields=True)
-        if not initial:
+        # Only must-fix findings are worth a repair call; "worth a look" ones are the teacher's to judge.
+        to_fix = [f for f in initial if f.severity == "must_fix"]
+        if not to_fix:
             return sequence, initial, initial, False
         notify("repairing")
         messages += [
             {"role": "assistant", "content": raw},
-            {"role": "user", "content": msgs.findings_repair(initial, subject=subject)},
+            {"role": "user", "content": msgs.findings_repair(to_fix, subject=subject)},
         ]
         answer, _ = self._ask(run, messages, name, schema, model)
         sequence = build(answer)

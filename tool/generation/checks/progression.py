@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from tool.generation import labels as L
-from tool.generation.checks.demand import Demand, demand, explain, scale_ratio
+from tool.generation.checks.demand import Demand, demand, explain
 from tool.generation.checks.fields import finding
 from tool.generation.checks.patterns import Severity
 from tool.generation.model import Finding, Sequence, SequenceRequest, Source, Task
@@ -33,9 +33,8 @@ FIRST_IS_LAST_OVERLAP = 0.5
 FIRST_IS_TARGET_RECALL = 0.6
 # The last task is about the target when it shares at least half of the target skill's content words.
 LAST_NEAR_TARGET_RECALL = 0.5
-# A step that raises more dimensions than this at once, or multiplies a quantity by more than this, jumps.
+# A step that raises more dimensions than this at once jumps.
 MAX_DIMENSIONS_PER_STEP = 2
-MAX_SCALE_FACTOR = 10.0
 
 
 def _core(task: Task) -> str:
@@ -52,6 +51,15 @@ def _targets(seq: Sequence, request: SequenceRequest | None) -> list[str]:
 
 def _marker(text: str) -> str | None:
     hit = matcher("task_signals", "target_markers").search(text)
+    return hit.phrase if hit else None
+
+
+def _marked(task: Task) -> str | None:
+    """The task is labelled as the target: "target" in its name, or "this is the target" in what the
+    student does (prose such as "the thing nearest to the target" is not a label)."""
+    if marker := _marker(task.name):
+        return marker
+    hit = matcher("task_signals", "target_statements").search(task.student_does)
     return hit.phrase if hit else None
 
 
@@ -75,7 +83,7 @@ def check_a(seq: Sequence, request: SequenceRequest | None = None) -> list[Findi
         return []
     first = seq.tasks[0]
     out: list[Finding] = []
-    marker = _marker(first.name) or _marker(first.student_does)
+    marker = _marked(first)
     if marker:
         out.append(finding("a", f"The first task is marked as the target (“{marker}”); it should be a step the "
                            "student can already succeed at.", L.task_location(0), first.name, 0))
@@ -149,9 +157,6 @@ def check_b(seq: Sequence, *, require_own_fields: bool = False) -> list[Finding]
         elif sum(1 for v in changes.values() if v > 0) > MAX_DIMENSIONS_PER_STEP:
             out.append(finding("b", f"Task {j + 1} raises several things at once ({ups}); step up one at a "
                                "time.", where, evidence, j, "consider"))
-        elif scale_ratio(before.scale, now.scale) > MAX_SCALE_FACTOR:
-            out.append(finding("b", f"Task {j + 1} is more than {MAX_SCALE_FACTOR:g} times the size of Task {j}; "
-                               "that is a leap, not a small step.", where, evidence, j, "consider"))
     out += _increments(seq, require_own_fields)
     return out
 
@@ -236,7 +241,7 @@ def check_f(seq: Sequence, request: SequenceRequest | None = None) -> list[Findi
             out.append(finding("f", f"The last task stops below the target skill (“{target}”): it asks for less "
                                f"in {', '.join(short)}.", L.task_location(index), excerpt(_core(last)), index))
             return out
-    if _marker(last.name) or _marker(last.student_does):
+    if _marked(last):
         return out
     reach = content_words(f"{_core(last)}\n{last.success_looks_like}")
     if not targets or any(recall(content_words(t), reach) >= LAST_NEAR_TARGET_RECALL for t in targets):

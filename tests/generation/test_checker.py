@@ -231,9 +231,9 @@ def test_d_script_crediting_ability_or_luck_fails(seq: Sequence) -> None:
     broken = seq.model_copy(deep=True)
     broken.tasks[3].teacher_script += " You were lucky with this text, and you're a natural writer."
     findings = [f for f in check_sequence(broken) if f.check in ("d", "e")]
-    # Luck is an attribution (d); "a natural writer" is ability praise (e). Both must be fixed.
+    # Luck and ability praise both credit what the student cannot control (d). Both must be fixed.
     assert {(f.check, f.message.split("(“")[1].split("”")[0]) for f in findings} == {
-        ("d", "lucky"), ("e", "you're a natural")}
+        ("d", "lucky"), ("d", "you're a natural")}
     assert {f.location for f in findings} == {"Task 4 › Teacher script after success"}
     assert {f.severity for f in findings} == {"must_fix"}
 
@@ -258,7 +258,9 @@ def test_d_phrases_to_use_must_not_credit_ability(seq: Sequence) -> None:
     broken = seq.model_copy(deep=True)
     broken.phrases_to_use[1] = Phrase(text="You're clever, so this sentence came easily.")
     findings = _only(check_sequence(broken), "d")
-    assert [f.location for f in findings] == ["Attribution Coaching Guide › Phrases to USE › 2"]
+    # Ability praise and an ability explanation of the success, both in the same phrase.
+    assert {f.location for f in findings} == {"Attribution Coaching Guide › Phrases to USE › 2"}
+    assert {f.message.split(" (")[0] for f in findings} == {"Ability praise", "This explains the success by ability"}
 
 
 # --- (e) -------------------------------------------------------------------------------------

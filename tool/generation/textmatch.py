@@ -148,8 +148,10 @@ def clause_start(norm: str, sentence_start: int, position: int) -> int:
     """Where the clause holding ``position`` begins (``norm`` is normalised text)."""
     start = sentence_start
     for regex in (_HARD_BREAK, _COMMA_CLAUSE):
-        for hit in regex.finditer(norm, sentence_start, position):
-            start = max(start, hit.end())
+        # Search past ``position``: the comma rule looks ahead at the words that open the next clause.
+        for hit in regex.finditer(norm, sentence_start, min(len(norm), position + 40)):
+            if hit.end() <= position:
+                start = max(start, hit.end())
     return start
 
 

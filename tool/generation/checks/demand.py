@@ -40,11 +40,22 @@ _UNITS: dict[str, tuple[str, float]] = {
     "example": ("items", 1), "exercise": ("items", 1), "fact": ("items", 1), "step": ("items", 1),
     "minute": ("minutes", 1), "second": ("minutes", 1 / 60), "hour": ("minutes", 60),
     "slide": ("items", 1), "book": ("text", 2000), "chapter": ("text", 1500), "speech": ("text", 400),
-    "presentation": ("text", 400),
+    "presentation": ("text", 400), "metre": ("distance", 1), "meter": ("distance", 1),
+    "lap": ("distance", 50), "kilometre": ("distance", 1000),
+    "bar": ("items", 1), "note": ("items", 1), "verse": ("text", 40), "line-graph": ("items", 1),
 }
+_QUOTED = re.compile(r"\"[^\"]*\"")
 _TOKEN = re.compile(r"\d{1,4}(?:-[a-z]+)?|[a-z]+(?:-[a-z]+)*")
 # A number this many words before a unit still counts it ("25 mixed facts", "three short sentences").
 _UNIT_REACH = 3
+# Plural nouns after a number that say how often or who, not how much.
+_NOT_COUNTS = frozenset(
+    {
+        "times", "days", "weeks", "months", "years", "lessons", "sessions", "goes", "tries", "turns", "attempts",
+        "ways", "people", "pupils", "students", "children", "classmates", "friends", "plays", "seconds", "hours",
+        "points", "marks",
+    }
+)
 # "five key words" are a prompt the student reads from, not what they produce.
 _PROMPTS = frozenset({"key", "keyword", "prompt", "cue", "starter", "bank"})
 _DIGITS = re.compile(r"(\d|one|two|three|four|five|six)[- ]digit")
@@ -101,9 +112,12 @@ def scale_ratio(a: dict[str, float], b: dict[str, float]) -> float:
 
 def _add(out: dict[str, float], unit: str, count: float) -> None:
     lemma = stem(unit)
-    if lemma not in _UNITS:
+    if lemma in _UNITS:
+        family, size = _UNITS[lemma]
+    elif count > 1 and unit.endswith("s") and len(unit) > 3 and unit not in _NOT_COUNTS:
+        family, size = "count", 1.0  # "40 buttons", "20 objects": things counted or handled
+    else:
         return
-    family, size = _UNITS[lemma]
     if family == "items" and count > 200:
         return  # a number inside a sum ("352 − 127"), not a count of questions
     out[family] = max(out.get(family, 0.0), count * size)
@@ -135,9 +149,14 @@ def _scale(norm: str) -> dict[str, float]:
             continue
         if tail:
             continue  # "three-digit", "two-step"
-        reach = 1 if token in ("a", "an", "whole", "full") else _UNIT_REACH
+        if token in ("a", "an"):
+            continue  # "a paragraph" and the like: below
+        reach = 1 if token in ("whole", "full") else _UNIT_REACH
         for j in range(i + 1, min(len(tokens), i + 1 + reach)):
-            if stem(tokens[j]) in _UNITS and (j + 1 >= len(tokens) or tokens[j + 1] not in ("per", "each")):
+            if tokens[j] == "word" and j + 1 < len(tokens) and tokens[j + 1].startswith("problem"):
+                continue  # "word problems" are problems
+            known = stem(tokens[j]) in _UNITS or (j == i + 1 and count > 1 and tokens[j].endswith("s"))
+            if known and (j + 1 >= len(tokens) or tokens[j + 1] not in ("per", "each")):
                 if tokens[j - 1] not in _PROMPTS:
                     _add(out, tokens[j], count)
                 break
@@ -159,17 +178,19 @@ def _count(lexicon: str, key: str, text: str) -> int:
 
 
 def _audience(text: str) -> int | None:
-    level = None
-    for n in (4, 3, 2, 1, 0):
-        if find_unnegated(text, matcher("demand", f"audience_{n}")):
-            level = n
-            break
-    return level
+    """Who the task is for: what it says outright ("to the teacher") first, else its setting ("in the lesson")."""
+    for prefix in ("audience_to_", "audience_"):
+        for n in (4, 3, 2, 1, 0):
+            if find_unnegated(text, matcher("demand", f"{prefix}{n}")):
+                return n
+    return None
 
 
 @lru_cache(maxsize=1024)
 def demand(text: str) -> Demand:
-    norm = normalise(text)
+    # A quoted example ("The school fair has 240 prizes ...") is content, not the task's size or audience.
+    text = _QUOTED.sub(" ", normalise(text))
+    norm = text
     support = len(find_unnegated(text, matcher("demand", "support")))
     independence = len(matcher("demand", "independence").find_all(text))
     return Demand(

@@ -51,7 +51,10 @@ def all_fields(seq: Sequence) -> Iterator[TextField]:
     for key, label in L.HEADER.items():
         yield TextField(label, getattr(seq, key), zone="mention")
     for key, label in L.DIAGNOSTIC.items():
-        yield TextField(L.DIAGNOSTIC_SECTION + S + label, getattr(seq.diagnostic, key), zone="mention")
+        # The barrier and starting point describe the student (and what failed before); the strategy
+        # is a plan, so what it recommends counts.
+        zone: Zone = "advice" if key == "sequence_strategy" else "mention"
+        yield TextField(L.DIAGNOSTIC_SECTION + S + label, getattr(seq.diagnostic, key), zone=zone)
     for i, task in enumerate(seq.tasks):
         yield from task_fields(i, task)
     for n, phrase in enumerate(seq.phrases_to_use, start=1):

@@ -69,7 +69,9 @@ def _below(task: Demand, target: Demand) -> list[str]:
     for family, size in target.scale.items():
         if family in task.scale and task.scale[family] < size * 0.8:
             out.append(f"scale ({family})")
-    if target.audience is not None and target.audience >= 2 and (task.audience or 0) < target.audience:
+    # Only an audience the task names counts: a task that does not say who it is for is not below.
+    if target.audience is not None and target.audience >= 1 and task.audience is not None \
+            and task.audience < target.audience:
         out.append("audience")
     if target.support > 0 and task.support < 0:
         out.append("independence")
@@ -145,13 +147,15 @@ def check_b(seq: Sequence, *, require_own_fields: bool = False) -> list[Finding]
     for j in range(1, len(tasks)):
         before, now = demands[j - 1], demands[j]
         changes = before.compare(now)
-        ups, downs = explain(changes, 1), explain(changes, -1)
+        ups = explain(changes, 1)
         where = L.task_location(j)
         evidence = excerpt(tasks[j].student_does or tasks[j].name)
-        # Support is read from scaffolds named, too noisy to call a step back on its own.
-        downs = explain({k: v for k, v in changes.items() if k != "support"}, -1)
-        if downs and not ups:
-            severity: Severity = "must_fix" if changes["scale"] < 0 else "consider"
+        # Support is read from the scaffolds a task names: too noisy to call a step back, or to excuse one.
+        firm = {k: v for k, v in changes.items() if k != "support"}
+        downs = explain(firm, -1)
+        if downs and not explain(firm, 1):
+            # Demand is estimated from words and numbers: a heuristic the teacher may overrule, so "consider".
+            severity: Severity = "consider"
             out.append(finding("b", f"Task {j + 1} asks for less than Task {j} ({downs}); a step back breaks "
                                "the order.", where, evidence, j, severity))
         elif sum(1 for v in changes.values() if v > 0) > MAX_DIMENSIONS_PER_STEP:
@@ -234,7 +238,8 @@ def check_f(seq: Sequence, request: SequenceRequest | None = None) -> list[Findi
     index = len(seq.tasks) - 1
     out: list[Finding] = []
     targets = _targets(seq, request)
-    last_demand = demand(_demand_text(last))
+    # What the last task asks the student to do (its name may say "(Target)" while the task does not).
+    last_demand = demand(last.student_does or _demand_text(last))
     for target in targets:
         short = _below(last_demand, demand(target))
         if short:

@@ -121,13 +121,15 @@ def check(file: Path, as_json: bool, strict: bool) -> None:
     findings = check_sequence(sequence)
     if as_json:
         click.echo(json.dumps([f.model_dump() for f in findings], indent=2))
-    elif findings:
+    else:
         for finding in findings:
             click.echo(_finding_line(finding))
         blocking = sum(1 for f in findings if f.severity == "must_fix")
-        click.echo(f"{len(findings)} finding(s): {blocking} must fix, {len(findings) - blocking} worth a look.")
-    else:
-        click.echo(f"All checks pass ({len(sequence.tasks)} tasks).")
+        if blocking:
+            click.echo(f"{len(findings)} finding(s): {blocking} must fix, {len(findings) - blocking} worth a look.")
+        else:
+            notes = f"; {len(findings)} finding(s) worth a look" if findings else ""
+            click.echo(f"All checks pass ({len(sequence.tasks)} tasks){notes}.")
     failed = findings if strict else [f for f in findings if f.severity == "must_fix"]
     sys.exit(1 if failed else 0)
 

@@ -99,7 +99,7 @@ def test_every_previous_attempt_is_named_with_why_and_never_repeated() -> None:
     for task in sequence.tasks:
         for text in (task.student_does, task.teacher_script, task.student_instructions or ""):
             assert "sticker" not in text.lower() and "toy" not in text.lower()
-    assert any("Just put your hand up!" == p.text for p in sequence.phrases_to_avoid)
+    assert any(p.text == "Just put your hand up!" for p in sequence.phrases_to_avoid)
 
 
 def test_a_step_that_leans_on_a_failed_attempt_is_adjusted() -> None:

@@ -64,3 +64,18 @@ def test_age_filter_keeps_young_children_off_secondary_ladders() -> None:
     ranked = default_matcher().rank("writing an essay", "", age).ranked
     assert all(c.family.ages[0] - 1 <= (age or 0) for c in ranked)
     assert "essay-writing" not in [c.family.id for c in ranked]
+
+
+def test_ladders_check_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from tool.cli import main
+
+    runner = CliRunner()
+    clean = runner.invoke(main, ["ladders", "check"])
+    assert clean.exit_code == 0, clean.stdout
+    assert f"{len(FAMILIES)} families" in clean.stdout and "0 must-fix finding(s)" in clean.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("families:\n  - id: x\n    name: x\n")
+    broken = runner.invoke(main, ["ladders", "check", str(bad)])
+    assert broken.exit_code == 1 and "bad.yaml" in broken.stderr

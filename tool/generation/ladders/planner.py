@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from tool.generation.labels import SOURCE_LABELS
 from tool.generation.ladders import guided
 from tool.generation.ladders.level import Level, read_level
 from tool.generation.ladders.library import LADDERS_DIR, family_by_id
@@ -42,13 +43,6 @@ from tool.generation.ladders.schema import Family, Hook
 from tool.generation.model import Diagnostic, LadderUse, Phrase, Sequence, SequenceRequest, Source, Task
 
 NONE = "none"  # the teacher's choice "none — build from my starting point"
-
-SOURCE_LABEL = {
-    Source.MASTERY: "Mastery experience",
-    Source.VICARIOUS: "Vicarious experience",
-    Source.PERSUASION: "Verbal persuasion",
-    Source.PHYSIOLOGICAL: "Physiological and emotional state",
-}
 
 # Added to the family's strategy when the teacher's words point at a source the family does not lead with.
 SOURCE_STRATEGY = {
@@ -115,11 +109,9 @@ def plan(request: SequenceRequest) -> Plan:
     if family is None:
         data = common()
         main = evidence[0].source
-        needs_text = (f" Adapted for the needs in the profile ({', '.join(n.label for n in needs)}): "
-                      + "; ".join(n.adapt for n in needs) + ".") if needs else ""
         sequence = guided.draft(
             request, level, barrier=primary_barrier(evidence, attempts), barrier_source=main,
-            strategy_extra=SOURCE_STRATEGY[main] + needs_text,
+            strategy_extra=SOURCE_STRATEGY[main] + needs_sentence(needs),
             avoid=avoid_phrases(attempts, data["phrases_to_avoid"]), cautions=cautions(attempts, data["cautions"]),
             plan_suffix=" ".join(data["long_term_suffix"].split()),
         )
@@ -133,7 +125,7 @@ def plan(request: SequenceRequest) -> Plan:
 
 def primary_barrier(evidence: list[Evidence], attempts: list[Attempt]) -> str:
     main = evidence[0]
-    text = f"{SOURCE_LABEL[main.source]} is the most damaged source. "
+    text = f"{SOURCE_LABELS[main.source]} is the most damaged source. "
     if main.quote:
         text += f"The teacher describes {main.quote}: {main.why}."
     else:
@@ -143,7 +135,7 @@ def primary_barrier(evidence: list[Evidence], attempts: list[Attempt]) -> str:
         other = others[0]
         tried = any(other.quote.strip("“”…") in a.text for a in attempts) if other.quote else False
         where = "in what has already been tried" if tried else f"({other.quote})"
-        text += (f" There are signs of {SOURCE_LABEL[other.source].lower()} too {where}, so the sequence deals "
+        text += (f" There are signs of {SOURCE_LABELS[other.source].lower()} too {where}, so the sequence deals "
                  "with that alongside.")
     return text + " " + attempts_summary(attempts)
 
@@ -189,11 +181,15 @@ def _strategy(family: Family, slots: dict[str, str], evidence: list[Evidence], n
     main = evidence[0].source
     if main != family.barrier:
         text += " " + SOURCE_STRATEGY[main]
-    if needs:
-        labels = ", ".join(n.label for n in needs)
-        adapts = "; ".join(n.adapt for n in needs)
-        text += f" Adapted for the needs in the profile ({labels}): {adapts}."
-    return text
+    return text + needs_sentence(needs)
+
+
+def needs_sentence(needs: list[Need]) -> str:
+    """" Adapted for the needs in the profile (autism): …." (empty when the profile names none)."""
+    if not needs:
+        return ""
+    return (f" Adapted for the needs in the profile ({', '.join(n.label for n in needs)}): "
+            + "; ".join(n.adapt for n in needs) + ".")
 
 
 def _tasks(family: Family, slots: dict[str, str], hook: Hook | None, task1_extra: str | None,

@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from tool.generation.ladders.library import LADDERS_DIR
 from tool.generation.model import Source
+from tool.generation.textmatch import normalise
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|;\s*|\s+[—–]\s+")
 MAX_QUOTE_WORDS = 18
+T = TypeVar("T")
 
 
 @cache
@@ -28,22 +29,18 @@ def reading_data() -> dict[str, Any]:
     return data
 
 
-def _norm(text: str) -> str:
-    return text.translate(_QUOTES).lower()
-
-
 @cache
 def _cue_regex(cues: tuple[str, ...]) -> re.Pattern[str]:
-    ordered = sorted({_norm(c) for c in cues}, key=len, reverse=True)
+    ordered = sorted({normalise(c) for c in cues}, key=len, reverse=True)
     return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(c) for c in ordered) + ")")
 
 
 def find_cue(text: str, cues: list[str]) -> re.Match[str] | None:
-    return _cue_regex(tuple(cues)).search(_norm(text))
+    return _cue_regex(tuple(cues)).search(normalise(text))
 
 
 def count_cues(text: str, cues: list[str]) -> int:
-    return len(_cue_regex(tuple(cues)).findall(_norm(text)))
+    return len(_cue_regex(tuple(cues)).findall(normalise(text)))
 
 
 def sentences(text: str) -> list[str]:
@@ -180,25 +177,23 @@ class Strength:
     task1: str
 
 
+def _first_mentioned(text: str, options: list[tuple[T, list[str]]]) -> T | None:
+    """The option whose cue appears earliest in ``text`` (the teacher's first-named strength or interest)."""
+    hits = [(hit.start(), i) for i, (_, cues) in enumerate(options) if (hit := find_cue(text, cues))]
+    return options[min(hits)[1]][0] if hits else None
+
+
 def read_strength(text: str | None) -> Strength | None:
     if not text:
         return None
-    best: tuple[int, Strength] | None = None
-    for entry in reading_data()["strengths"]:
-        hit = find_cue(text, entry["cues"])
-        if hit and (best is None or hit.start() < best[0]):
-            best = (hit.start(), Strength(entry["kind"], entry["phrase"], " ".join(entry["task1"].split())))
-    return best[1] if best else None
+    options = [(Strength(e["kind"], e["phrase"], " ".join(e["task1"].split())), e["cues"])
+               for e in reading_data()["strengths"]]
+    return _first_mentioned(text, options)
 
 
 def read_interest(*texts: str | None) -> str | None:
-    joined = " ".join(t for t in texts if t)
-    best: tuple[int, str] | None = None
-    for interest, cues in reading_data()["interests"].items():
-        hit = find_cue(joined, cues)
-        if hit and (best is None or hit.start() < best[0]):
-            best = (hit.start(), interest)
-    return best[1] if best else None
+    options = [(str(interest), cues) for interest, cues in reading_data()["interests"].items()]
+    return _first_mentioned(" ".join(t for t in texts if t), options)
 
 
 @dataclass(frozen=True)

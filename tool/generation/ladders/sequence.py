@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+from tool.generation.ladders.planner import avoid_phrases, common
 from tool.generation.ladders.render import default_slots, family_phrases, family_tasks, fill
 from tool.generation.ladders.schema import Family
-from tool.generation.model import Diagnostic, Phrase, Sequence, SequenceRequest
-
-_AVOID = [
-    Phrase(text="You're so clever!", why="Credits a fixed trait the student cannot control."),
-    Phrase(text="See, that was easy!", why="Shrinks the success; an easy task proves nothing."),
-    Phrase(text="Why can't you do it like the others?", why="Comparison invites the student to stop trying."),
-]
+from tool.generation.model import Diagnostic, Sequence, SequenceRequest
 
 
 def plain_sequence(family: Family) -> tuple[Sequence, SequenceRequest]:
     """The family's ladder with default slots, and a request naming its first example as the target."""
+
     slots = default_slots(family)
     request = SequenceRequest(target_skill=family.examples[0], student_level=slots["level_phrase"],
                               current_avoidance="Says 'I can't do this' and does something else.")
@@ -29,7 +25,7 @@ def plain_sequence(family: Family) -> tuple[Sequence, SequenceRequest]:
                               sequence_strategy=fill(family.strategy, slots)),
         tasks=family_tasks(family, slots),
         phrases_to_use=family_phrases(family),
-        phrases_to_avoid=_AVOID,
+        phrases_to_avoid=avoid_phrases([], common()["phrases_to_avoid"]),
         long_term_plan=fill(family.long_term_plan, slots),
     )
     return seq, request

@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
     llm_supports_moderation: bool = False
     llm_timeout_seconds: float = 60.0
-    llm_max_retries: int = 2
+    # Quick repeats inside the SDK, per worker attempt. 0: the worker owns every retry, so the
+    # teacher's "we tried N times" counts every call to the provider (SS_TASK_MAX_RETRIES).
+    llm_max_retries: int = Field(default=0, ge=0)
     llm_max_tokens: int = 4096
     llm_judge: bool = False
 
@@ -55,11 +57,45 @@ class Settings(BaseSettings):
     devlms_url: str = "http://127.0.0.1:5001"
     trusted_proxy_hops: int = 0
 
+    # Tool administration console (/admin/): a werkzeug password hash (`stepping-stones admin hash-password`);
+    # empty = only platform administrators launching from their LMS can use the console.
+    admin_password_hash: str = ""
+    # Dynamic Registration (/lti/register). In production only https and public addresses are fetched;
+    # these comma-separated CIDR networks are allowed anyway (e.g. a Moodle on the school's own network).
+    registration_allowed_networks: str = ""
+    # Comma-separated host names (a leading "*." matches subdomains); empty = any platform may register.
+    registration_allowed_hosts: str = ""
+    # When set, platforms must register with <base>/lti/register?key=<this value>.
+    registration_key: str = ""
+    # Issuers whose openid configuration is served from other hosts (hosted Canvas): accepted, always pending.
+    registration_shared_issuers: str = (
+        "https://canvas.instructure.com,https://canvas.beta.instructure.com,https://canvas.test.instructure.com"
+    )
+    registration_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # Production web server (gunicorn, config/gunicorn.conf.py). Workers 0 = 2 x CPU cores.
+    web_bind: str = "127.0.0.1:8000"  # the image sets 0.0.0.0:8000 (reached only through the TLS proxy)
+    web_workers: int = Field(default=0, ge=0)
+    web_threads: int = Field(default=4, ge=1)
+    # Connections the kernel queues while every thread is busy: a class of 300 launching at once waits, not fails.
+    web_backlog: int = Field(default=2048, ge=64)
+    web_timeout: int = Field(default=60, ge=5)  # a request stuck longer than this restarts its worker
+    web_graceful_timeout: int = Field(default=30, ge=1)  # SIGTERM: in-flight requests get this long to finish
+    web_keepalive: int = Field(default=5, ge=0)
+    # Proxy addresses whose X-Forwarded-Proto gunicorn believes ("*" when only the proxy can reach the port).
+    forwarded_allow_ips: str = "127.0.0.1"
+
     # Worker limits (seconds); hard > soft > the SDK timeout x (retries + 1).
     task_soft_time_limit: int = 300
     task_time_limit: int = 360
-    # Worker-level retries of a generation after a transient LLM error (on top of the SDK's own).
+    # Worker retries of a generation after a transient LLM error or a lost worker: attempts = this + 1.
     task_max_retries: int = Field(default=3, ge=0)
+    # Total time one generation may take from its first start, retries and backoff included.
+    generation_deadline_seconds: int = Field(default=600, ge=10)
+    # A running job renews its lease every third of this; a job whose lease ran out lost its worker.
+    job_lease_seconds: int = Field(default=30, ge=1)
+    # How often the beat-driven sweeper re-dispatches lost and never-dispatched jobs.
+    sweep_interval_seconds: float = Field(default=15.0, gt=0)
 
     @model_validator(mode="after")
     def _fill_and_refuse_insecure(self) -> Settings:

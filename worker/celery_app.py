@@ -21,6 +21,11 @@ def _transport_options(broker_url: str, longest_retry_chain: int) -> dict[str, A
     return {"visibility_timeout": max(3600, longest_retry_chain * 2)}
 
 
+# Celery beat's periodic work (docker/entrypoint.sh beat): name -> {"task": ..., "schedule": seconds, ...}.
+# Features add their entries here (the stuck-job sweeper, the retention purge).
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+
+
 def celery_init_app(app: Flask) -> Celery[Any]:
     settings = app.config["SETTINGS"]
 
@@ -45,6 +50,7 @@ def celery_init_app(app: Flask) -> Celery[Any]:
         broker_transport_options=_transport_options(settings.broker_url, longest_retry_chain),
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
+        beat_schedule=BEAT_SCHEDULE,
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app

@@ -1,0 +1,39 @@
+"""gunicorn settings for the production web process (``docker/entrypoint.sh web``).
+
+Every value comes from the ``SS_WEB_*`` settings in config/settings.py (defaults documented there and
+in docs/configuration.md). gthread workers: LTI launches and the teacher's pages wait on the database,
+Redis and the LMS, so threads overlap that waiting cheaply; the backlog holds a whole class launching
+at once while the threads catch up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from config.settings import get_settings
+
+_settings = get_settings()
+
+wsgi_app = "tool:create_app()"
+bind = [_settings.web_bind]
+worker_class = "gthread"
+workers = _settings.web_workers or 2 * multiprocessing.cpu_count()
+threads = _settings.web_threads
+backlog = _settings.web_backlog
+timeout = _settings.web_timeout
+graceful_timeout = _settings.web_graceful_timeout
+keepalive = _settings.web_keepalive
+forwarded_allow_ips = _settings.forwarded_allow_ips
+# Each worker builds its own app (database pool, Redis client) after the fork: nothing shared across forks.
+preload_app = False
+# Recycle workers now and then so a slow leak in a dependency never grows without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Access lines go through the same JSON logging as the app (tool/logging_setup.py); errors to stderr.
+accesslog = "-"
+errorlog = "-"
+# No temporary files on the (read-only, non-root) image's disk for worker heartbeats.
+worker_tmp_dir = "/dev/shm"  # noqa: S108  (shared memory, not a world-writable /tmp file)
+proc_name = "stepping-stones-web"
+# No runtime control socket: operators restart through Docker/systemd, and CI runs several servers side by side.
+control_socket_disable = True

@@ -1,4 +1,4 @@
-"""Teacher area: the course's sequences, the new-sequence form, live job status, retry.
+"""Teacher area: the home page (what needs the teacher), the new-sequence form, live job status, retry.
 
 Every route is wrapped in ``require_instructor`` and reaches rows only through
 ``tool.teacher.queries`` with the launch's scope. Review and editing live in
@@ -12,12 +12,12 @@ from typing import Any
 from flask import Flask, Response, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from tool.db import session
+from tool.db import session, utcnow
 from tool.generation.model import SequenceRequest
 from tool.lti.launch import Launch
 from tool.lti.nrps import Member
 from tool.lti.session import launch_url
-from tool.teacher import forms, queries
+from tool.teacher import attention, forms, queries
 from tool.teacher.access import launch, require_instructor
 from tool.teacher.blueprint import STATUS_LABELS, bp
 from tool.teacher.jobs import start_job
@@ -36,7 +36,8 @@ def index() -> str:
     course = queries.ensure_course(db, current)
     queries.launch_user(db, current)
     db.commit()
-    return render_template("teacher/index.html", course=course, sequences=queries.list_sequences(db, current))
+    overview = attention.whats_needed(db, current, utcnow())
+    return render_template("teacher/index.html", course=course, overview=overview)
 
 
 def resolve_target(
@@ -177,6 +178,6 @@ def retry(public_id: str) -> BaseResponse | tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    from tool.teacher import review  # noqa: F401  (registers its routes on bp)
+    from tool.teacher import review, wording  # noqa: F401  (register their routes and helpers on bp)
 
     app.register_blueprint(bp)

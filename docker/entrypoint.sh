@@ -4,6 +4,7 @@
 #   worker  exec a Celery worker; SIGTERM is Celery's warm shutdown (the current task finishes)
 #   beat    exec Celery beat (scheduled work: stuck-job sweeper, retention)
 #   migrate apply database migrations and exit
+#   cli     the stepping-stones command, e.g. `cli lti list`, `cli lti rotate-keys`
 #   anything else runs as a command (e.g. `stepping-stones deployments list`).
 # `exec` hands the process to the server so SIGTERM from Docker or systemd reaches it directly.
 set -euo pipefail
@@ -18,15 +19,15 @@ else
 fi
 LOGLEVEL="${SS_LOG_LEVEL:-INFO}"
 
-migrate() {
-  "$PYTHON" -c 'from tool.cli import main; main(prog_name="stepping-stones")' db upgrade
+cli() {
+  "$PYTHON" -c 'from tool.cli import main; main(prog_name="stepping-stones")' "$@"
 }
 
 role="${1:-web}"
 [ $# -gt 0 ] && shift
 case "$role" in
   web)
-    migrate
+    cli db upgrade
     exec "$PYTHON" -m gunicorn --config "$ROOT/config/gunicorn.conf.py" "$@"
     ;;
   worker)
@@ -44,7 +45,10 @@ case "$role" in
       --schedule "$schedule_dir/celerybeat-schedule" "$@"
     ;;
   migrate)
-    migrate
+    cli db upgrade
+    ;;
+  cli)
+    cli "$@"
     ;;
   *)
     exec "$role" "$@"

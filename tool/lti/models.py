@@ -3,7 +3,8 @@
 A registration is one (issuer, client_id) pair: hosted Canvas uses a single
 issuer for every school, so one issuer may carry many client ids. A deployment
 is created INACTIVE the first time a validly signed launch names it, until an
-admin activates it (``stepping-stones lti activate-deployment``).
+admin activates it (the console at /admin/, or ``stepping-stones lti
+activate-deployment``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tool.db import Base, utcnow
 
 PLATFORM_FAMILIES = ("canvas", "moodle", "other")
+# A registration is "pending" until a tool administrator approves it (the console, /admin/):
+# Dynamic Registration under an issuer we already know, or from a host that cannot vouch for its issuer.
+REGISTRATION_STATUSES = ("active", "pending")
 
 
 class Registration(Base):
@@ -34,6 +38,9 @@ class Registration(Base):
     platform_family: Mapped[str] = mapped_column(String(16), default="other")
     # Space-separated, as OAuth2 writes scopes; what the platform granted at registration.
     granted_scopes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    # How the registration came: "cli" (typed by an administrator) or "dynamic" (Dynamic Registration).
+    source: Mapped[str] = mapped_column(String(16), default="cli", server_default="cli")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(
@@ -56,6 +63,8 @@ class Deployment(Base):
     deployment_id: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Recorded at most once a minute per process (a whole class launches at once).
+    last_launch_at: Mapped[datetime | None] = mapped_column(default=None)
 
     registration: Mapped[Registration] = relationship(back_populates="deployments")
 

@@ -33,6 +33,9 @@ class Member:
     given_name: str | None = None
     family_name: str | None = None
     email: str | None = None
+    # The SIS id and the LMS login, where the platform sends them (kept only to hide them from the LLM).
+    sourcedid: str | None = None
+    login: str | None = None
 
     @property
     def is_instructor(self) -> bool:
@@ -61,6 +64,8 @@ class Member:
             given_name=text("given_name"),
             family_name=text("family_name"),
             email=text("email"),
+            sourcedid=text("lis_person_sourcedid"),
+            login=text("ext_user_username") or text("login_id"),
         )
 
 

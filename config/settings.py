@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     devlms_enabled: bool = True
     devlms_url: str = "http://127.0.0.1:5001"
     trusted_proxy_hops: int = 0
+    # A launch whose browser kept neither the binding cookie nor platform storage: refuse (safe) or allow.
+    unbound_launches: Literal["refuse", "allow"] = "refuse"
+    # Extra origins allowed to frame the tool (space separated, e.g. "https://*.instructure.com"), on top of
+    # every registered platform's issuer and login origins.
+    frame_ancestors: str = ""
+    # Per client address, each of /lti/login, /lti/launch, /lti/register (flask-limiter syntax; "" = off).
+    rate_limit_lti: str = "6000 per minute"
+    rate_limit_register: str = "20 per hour"
 
     # Tool administration console (/admin/): a werkzeug password hash (`stepping-stones admin hash-password`);
     # empty = only platform administrators launching from their LMS can use the console.
@@ -84,6 +92,10 @@ class Settings(BaseSettings):
     web_keepalive: int = Field(default=5, ge=0)
     # Proxy addresses whose X-Forwarded-Proto gunicorn believes ("*" when only the proxy can reach the port).
     forwarded_allow_ips: str = "127.0.0.1"
+
+    # Logs: one JSON object per line on stderr (auto = JSON except in development, where lines are plain text).
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Worker limits (seconds); hard > soft > the SDK timeout x (retries + 1).
     task_soft_time_limit: int = 300
@@ -115,6 +127,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"production needs {', '.join(missing)} to be set")
             if self.devlms_enabled:
                 raise ValueError("the development LMS is never enabled in production: set SS_DEVLMS_ENABLED=0")
+            from config.production_checks import insecure_production_values
+
+            problems = insecure_production_values(self)
+            if problems:
+                raise ValueError("refusing insecure production settings: " + "; ".join(problems))
         if not self.database_url:
             self.database_url = f"sqlite:///{self.instance_dir / 'stepping-stones.sqlite'}"
         if not self.broker_url:

@@ -1,108 +1,209 @@
-"""OIDC login initiation (third-party initiated login), with state kept server-side.
+"""OIDC login initiation (third-party initiated login), owned end to end by us.
 
-pylti1p3 keeps the nonce in the Flask session and the state in a cookie: both
-are lost when the browser blocks third-party cookies inside the LMS iframe.
-Here state and nonce live together in the key/value store under the state
-value (256 random bits), and the launch consumes them atomically (``take``).
-The state cookie pylti1p3 sets is kept as an extra browser binding where
-cookies work (``SameSite=None; Secure; Partitioned`` on https, which ProxyFix
-makes visible behind a TLS proxy); it is not required, so plain http on
-127.0.0.1 in development works too.
+The login looks the registration up once, then answers the redirect to the
+platform's authorization endpoint. Nothing is written to the store: the state
+is *signed* (itsdangerous, ``SECRET_KEY``) and carries what the launch needs
+(registration, nonce, target, the browser binding). The launch makes it single
+use by recording the launch under a key derived from the nonce (``add``).
+
+Browser binding (login CSRF / session swapping): the state carries the SHA-256
+of a random per-browser value that the browser keeps in an HttpOnly cookie
+(``Secure; SameSite=None; Partitioned`` on https, so it survives in a
+cross-site LMS iframe where partitioned cookies work; ``SameSite=Lax`` on plain
+http in development). Where the platform offers LTI platform storage
+(``lti_storage_target``, 1EdTech "LTI Client Side postMessages") and the login
+runs inside a frame, the login answers a small page that also stores a
+per-login secret with the platform (``lti.put_data``) before going on; the
+launch can then read it back (``lti.get_data``) when the cookie did not come
+back. See docs/security.md for what happens when neither is available.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
+import re
 import secrets
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from pylti1p3.contrib.flask.oidc_login import FlaskOIDCLogin
-from pylti1p3.contrib.flask.request import FlaskRequest
-from pylti1p3.exception import OIDCException
+from flask import current_app, redirect, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from tool.lti.registry import PlatformInfo
 from tool.lti.runtime import LtiRuntime
-from tool.lti.tool_conf import DbToolConf
 from tool.pages import UserFacingError
 
 STATE_TTL_SECONDS = 600
-STATE_PREFIX = "oidc-state:"
+STATE_SALT = "oidc-state"
+BINDING_MAX_AGE = 30 * 24 * 3600
+# The __Host- prefix makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
+SECURE_BINDING_COOKIE = "__Host-ss-browser"
+PLAIN_BINDING_COOKIE = "ss-browser"
+BINDING_VALUE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+STORAGE_TARGET = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+STORAGE_KEY_PREFIX = "ss-login-"
 
 
 @dataclass(frozen=True)
 class LoginState:
-    """What the login remembered for the launch that follows it."""
+    """What the login remembered for the launch that follows it (inside the signed state)."""
 
     nonce: str
     issuer: str
     client_id: str
     registration_pk: int
     target_link_uri: str
+    binding: str  # SHA-256 (hex) of the browser's binding cookie value
+    storage_target: str = ""  # lti_storage_target the platform offered, "" without
+    storage_secret: str = ""  # SHA-256 (hex) of the secret put into platform storage, "" without
+    storage_origin: str = ""  # the platform origin that answers storage messages
+
+    @property
+    def storage_key(self) -> str:
+        """The platform-storage key of this login (per login, so parallel launches do not collide)."""
+        return STORAGE_KEY_PREFIX + self.nonce[:24]
 
 
-def take_state(runtime: LtiRuntime, state: str) -> LoginState | None:
-    """Consume a login state (at most one launch can use it)."""
-    raw = runtime.store.take(STATE_PREFIX + state)
-    return LoginState(**json.loads(raw)) if raw else None
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
-class KvOIDCLogin(FlaskOIDCLogin):
-    def __init__(self, runtime: LtiRuntime) -> None:
-        request = FlaskRequest()  # type: ignore[no-untyped-call]
-        super().__init__(request, DbToolConf(runtime))
-        self._runtime = runtime
+def same_digest(value: str | None, expected: str) -> bool:
+    return bool(value) and bool(expected) and hmac.compare_digest(digest(value or ""), expected)
 
-    def _prepare_redirect_url(self, launch_url: str) -> str:
-        try:
-            registration = self.validate_oidc_login()
-        except OIDCException as exc:
-            raise _login_error(str(exc)) from exc
-        platform = self._runtime.registry.find(registration.get_issuer() or "", registration.get_client_id())
-        if platform is None:  # pragma: no cover - validate_oidc_login found it a moment ago
-            raise _login_error("Could not find registration details")
-        target = self._get_request_param("target_link_uri") or launch_url
-        if not target.startswith(self._runtime.base_url + "/"):
-            # Never let a login send the browser (and later a token) to another site.
-            raise UserFacingError(
-                "This link does not point to Stepping Stones",
-                f"The platform asked to open {target}, which is not part of this tool.",
-                "Ask your LMS administrator to check the tool's launch URL.",
-                status=400,
-            )
-        state = "state-" + secrets.token_urlsafe(32)
-        nonce = secrets.token_urlsafe(32)
-        remembered = LoginState(
-            nonce=nonce,
-            issuer=platform.issuer,
-            client_id=platform.client_id,
-            registration_pk=platform.pk,
-            target_link_uri=target,
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=STATE_SALT)
+
+
+def read_state(state: str) -> LoginState | None:
+    """The login behind a state value, or None when it is forged, altered or older than its TTL."""
+    if not state or len(state) > 4096:
+        return None
+    try:
+        data = _serializer().loads(state, max_age=STATE_TTL_SECONDS)
+        return LoginState(**data) if isinstance(data, dict) else None
+    except (BadSignature, TypeError, ValueError):
+        return None
+
+
+def secure_cookies(runtime: LtiRuntime) -> bool:
+    """Cross-site cookie flags need https: as the request arrived (after ProxyFix), or as we are published."""
+    return request.is_secure or runtime.base_url.startswith("https://")
+
+
+def binding_cookie(runtime: LtiRuntime) -> str | None:
+    """The browser's binding value, when the browser sent a well-formed one."""
+    name = SECURE_BINDING_COOKIE if secure_cookies(runtime) else PLAIN_BINDING_COOKIE
+    value = request.cookies.get(name)
+    return value if value and BINDING_VALUE.match(value) else None
+
+
+def set_binding_cookie(runtime: LtiRuntime, response: Response, value: str) -> None:
+    if secure_cookies(runtime):
+        response.set_cookie(
+            SECURE_BINDING_COOKIE, value, max_age=BINDING_MAX_AGE, path="/", secure=True, httponly=True,
+            samesite="None", partitioned=True,
         )
-        self._runtime.store.set(STATE_PREFIX + state, json.dumps(asdict(remembered)), STATE_TTL_SECONDS)
-        self._cookie_service.set_cookie(state, state, STATE_TTL_SECONDS)
-        params: dict[str, Any] = {
-            "scope": "openid",
-            "response_type": "id_token",
-            "response_mode": "form_post",
-            "prompt": "none",
-            "client_id": platform.client_id,
-            "redirect_uri": launch_url,
-            "state": state,
-            "nonce": nonce,
-            "login_hint": self._get_request_param("login_hint"),
-        }
-        message_hint = self._get_request_param("lti_message_hint")
-        if message_hint:
-            params["lti_message_hint"] = message_hint
-        separator = "&" if "?" in platform.auth_login_url else "?"
-        return platform.auth_login_url + separator + urlencode(params)
+    else:  # plain http (development on 127.0.0.1): browsers drop SameSite=None without Secure
+        response.set_cookie(PLAIN_BINDING_COOKIE, value, max_age=BINDING_MAX_AGE, path="/", httponly=True,
+                            samesite="Lax")
 
-    def start(self, launch_url: str) -> Response:
-        """The redirect to the platform's authorization endpoint (sets the state cookie)."""
-        response: Response = self.redirect(launch_url)
-        return response
+
+def in_a_frame() -> bool:
+    """Fetch Metadata says the browser loads us inside a frame (only then can platform storage help)."""
+    return request.headers.get("Sec-Fetch-Dest", "") in ("iframe", "frame")
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def start_login(runtime: LtiRuntime) -> Response:
+    """Answer a login initiation: the redirect to the platform (or the platform-storage page first)."""
+    values = request.values
+    issuer = values.get("iss", "")
+    if not issuer:
+        raise _login_error("it names no issuer (iss)")
+    login_hint = values.get("login_hint", "")
+    if not login_hint:
+        raise _login_error("it has no login_hint")
+    platform = runtime.registry.find(issuer, values.get("client_id") or None)
+    if platform is None:
+        raise _login_error("Could not find registration details for this issuer and client id")
+    launch_url = runtime.url("/lti/launch")
+    target = values.get("target_link_uri") or launch_url
+    if not target.startswith(runtime.base_url + "/"):
+        # Never let a login send the browser (and later a token) to another site.
+        raise UserFacingError(
+            "This link does not point to Stepping Stones",
+            f"The platform asked to open {target}, which is not part of this tool.",
+            "Ask your LMS administrator to check the tool's launch URL.",
+            status=400,
+        )
+    binding = binding_cookie(runtime) or secrets.token_urlsafe(32)
+    storage_target = values.get("lti_storage_target", "")
+    use_storage = bool(STORAGE_TARGET.match(storage_target)) and in_a_frame()
+    storage_secret = secrets.token_urlsafe(32) if use_storage else ""
+    login = LoginState(
+        nonce=secrets.token_urlsafe(32),
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        registration_pk=platform.pk,
+        target_link_uri=target,
+        binding=digest(binding),
+        storage_target=storage_target if use_storage else "",
+        storage_secret=digest(storage_secret) if use_storage else "",
+        storage_origin=origin_of(platform.auth_login_url) if use_storage else "",
+    )
+    state = _serializer().dumps(asdict(login))
+    auth_url = _authorization_url(platform, launch_url, state, login, values)
+    if use_storage:
+        response = Response(
+            render_template(
+                "lti/platform_storage.html",
+                storage={
+                    "action": "put",
+                    "target": login.storage_target,
+                    "origin": login.storage_origin,
+                    "key": login.storage_key,
+                    "value": storage_secret,
+                    "next": auth_url,
+                },
+            )
+        )
+    else:
+        response = redirect(auth_url, code=302)
+    set_binding_cookie(runtime, response, binding)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _authorization_url(
+    platform: PlatformInfo, launch_url: str, state: str, login: LoginState, values: Any
+) -> str:
+    params: dict[str, str] = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": launch_url,
+        "state": state,
+        "nonce": login.nonce,
+        "login_hint": values.get("login_hint", ""),
+    }
+    message_hint = values.get("lti_message_hint")
+    if message_hint:
+        params["lti_message_hint"] = message_hint
+    if login.storage_target:
+        params["lti_storage_target"] = login.storage_target
+    separator = "&" if "?" in platform.auth_login_url else "?"
+    return platform.auth_login_url + separator + urlencode(params)
 
 
 def _login_error(detail: str) -> UserFacingError:

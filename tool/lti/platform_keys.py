@@ -23,6 +23,9 @@ from jwt.exceptions import PyJWKError
 
 FETCH_TIMEOUT_SECONDS = 10
 MAX_AGE_SECONDS = 3600.0
+# Unknown kids refetch a key set at most this many times a minute per URL: tokens with made-up kids
+# (anyone can get a login state) must not turn us into a request amplifier against the platform.
+UNKNOWN_KID_REFETCHES_PER_MINUTE = 10
 
 
 class PlatformKeyError(Exception):
@@ -30,12 +33,19 @@ class PlatformKeyError(Exception):
 
 
 class PlatformKeys:
-    def __init__(self, http: requests.Session | None = None, max_age_seconds: float = MAX_AGE_SECONDS) -> None:
+    def __init__(
+        self,
+        http: requests.Session | None = None,
+        max_age_seconds: float = MAX_AGE_SECONDS,
+        refetches_per_minute: int = UNKNOWN_KID_REFETCHES_PER_MINUTE,
+    ) -> None:
         self._http = http or requests.Session()
         self._lock = threading.Lock()
         self._keys: dict[str, dict[str, PyJWK]] = {}
         self._fetched_at: dict[str, float] = {}
         self.max_age_seconds = max_age_seconds
+        self.refetches_per_minute = refetches_per_minute
+        self._refetches: dict[str, list[float]] = {}
         self.fetch_count = 0  # observable in tests and the benchmark
 
     def _fresh(self, jwks_url: str, kid: str) -> PyJWK | None:
@@ -57,6 +67,10 @@ class PlatformKeys:
             if hit is not None:
                 return hit
             known = self._keys.get(jwks_url)
+            if known is not None and kid not in known and not self._may_refetch(jwks_url):
+                raise PlatformKeyError(
+                    f"the platform's key set at {jwks_url} has no key with id {kid!r} (refetched too often just now)"
+                )
             try:
                 keys = self._fetch(jwks_url)
             except PlatformKeyError:
@@ -70,6 +84,16 @@ class PlatformKeys:
                 f"the platform's key set at {jwks_url} has no key with id {kid!r}, even after refreshing it"
             )
         return keys[kid]
+
+    def _may_refetch(self, jwks_url: str) -> bool:
+        """Sliding one-minute window of unknown-kid refetches (called under the lock)."""
+        now = time.monotonic()
+        recent = [t for t in self._refetches.get(jwks_url, []) if now - t < 60.0]
+        allowed = len(recent) < self.refetches_per_minute
+        if allowed:
+            recent.append(now)
+        self._refetches[jwks_url] = recent
+        return allowed
 
     def invalidate(self, jwks_url: str | None = None) -> None:
         with self._lock:

@@ -15,42 +15,60 @@ from flask import Blueprint, Flask, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from tool.lti import tool_configuration as conf
-from tool.lti.dynamic_registration import ToolDynamicRegistration, registration_failed
-from tool.lti.message_launch import HardenedMessageLaunch, LaunchRejected
-from tool.lti.oidc import KvOIDCLogin
+from tool.lti.dynamic_registration import registration_page
+from tool.lti.message_launch import STORAGE_FIELD, STORAGE_TRIED_FIELD, LaunchRejected, StorageCheck, validate_launch
+from tool.lti.oidc import start_login
 from tool.lti.runtime import get_runtime, init_runtime
-from tool.lti.session import TOKEN_PARAM, start_session
+from tool.lti.session import TOKEN_PARAM, claim_session
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 
 # The teacher and student areas are other features: redirect by path, as the shared contract fixes them.
 TEACHER_HOME = "/teacher/"
 TEACHER_DEEP_LINK = "/teacher/deep-link"
+TEACHER_STEP = "/teacher/steps/"
 STUDENT_HOME = "/student/"
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response:
-    runtime = get_runtime()
-    return KvOIDCLogin(runtime).start(runtime.url("/lti/launch"))
+    return start_login(get_runtime())
 
 
 @bp.route("/launch", methods=["POST"])
 def launch() -> Response | tuple[str, int]:
-    if not request.form.get("id_token"):
-        raise LaunchRejected("The platform did not send an id_token with this launch.")
-    message = HardenedMessageLaunch(get_runtime()).validate()
-    lti_launch = message.to_launch()
+    outcome = validate_launch(get_runtime())
+    if isinstance(outcome, StorageCheck):
+        # The cookie did not come back: read the login's secret from the platform's storage, then post again.
+        return render_template(
+            "lti/platform_storage.html",
+            storage={"action": "get", "target": outcome.login.storage_target,
+                     "origin": outcome.login.storage_origin, "key": outcome.login.storage_key},
+            resubmit={"id_token": request.form["id_token"], "state": request.form["state"]},
+            value_field=STORAGE_FIELD,
+            tried_field=STORAGE_TRIED_FIELD,
+        ), 200
+    lti_launch = outcome.to_launch()
+    token = claim_session(lti_launch)
+    if token is None:
+        raise LaunchRejected(
+            "This launch message was already used (its nonce has been seen before).",
+            title="This launch has expired or was already used",
+        )
     if lti_launch.is_deep_linking:
         if not lti_launch.is_instructor:
             return render_template("lti/ask_teacher.html", launch=lti_launch), 200
-        return redirect(_with_token(TEACHER_DEEP_LINK, start_session(lti_launch)), code=303)
+        return redirect(_with_token(TEACHER_DEEP_LINK, token), code=303)
     if lti_launch.is_instructor:
-        return redirect(_with_token(TEACHER_HOME, start_session(lti_launch)), code=303)
+        step = outcome.requested_step()
+        if step:  # a teacher opened a step link in the course: that sequence's progress
+            return redirect(_with_token(TEACHER_STEP + step, token), code=303)
+        return redirect(_with_token(TEACHER_HOME, token), code=303)
     if lti_launch.is_learner:
-        step = message.requested_step()
-        extra = {"step": step} if step else {}
-        return redirect(_with_token(STUDENT_HOME, start_session(lti_launch), **extra), code=303)
+        step = outcome.requested_step()
+        # "launched" marks the page a launch lands on: only there does the launch's AGS claim belong to the step.
+        extra = {"step": step, "launched": "1"} if step else {}
+        return redirect(_with_token(STUDENT_HOME, token, **extra), code=303)
     return render_template("lti/ask_teacher.html", launch=lti_launch), 200
 
 
@@ -68,14 +86,7 @@ def canvas_json() -> Response:
 
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str:
-    config_url = request.values.get("openid_configuration", "")
-    token = request.values.get("registration_token", "")
-    if not config_url:
-        raise registration_failed("The platform did not send its openid_configuration address.")
-    if request.method == "GET":
-        return render_template("lti/register.html", config_url=config_url, registration_token=token)
-    outcome = ToolDynamicRegistration(get_runtime(), config_url, token).run()
-    return render_template("lti/registered.html", outcome=outcome)
+    return registration_page()
 
 
 def _with_token(path: str, token: str, **extra: str) -> str:

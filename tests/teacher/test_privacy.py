@@ -24,8 +24,8 @@ def test_full_names_first_names_and_ids_become_placeholders() -> None:
 def test_any_email_is_removed_and_words_containing_names_are_kept() -> None:
     r = Redactor(PEOPLE)
     assert r.text("Write to sam@school.test or x.y@other.org") == "Write to [email removed] or [email removed]"
-    # "Same", "Samuel" and "Suez" are not the names "Sam" and "Sue".
-    assert r.text("The same Samuel sailed to Suez.") == "The same Samuel sailed to Suez."
+    # "Same", "Samba" and "Suez" are not the names "Sam" and "Sue".
+    assert r.text("The same Samba band sailed to Suez.") == "The same Samba band sailed to Suez."
 
 
 def test_placeholders_are_not_rescanned() -> None:

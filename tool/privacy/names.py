@@ -68,6 +68,18 @@ _PERSON_CUES = frozenset(
         "buddy",
         "tutor",
         "coach",
+        "mentor",
+        "childminder",
+        "hero",
+        "says",
+        "said",
+        "asks",
+        "asked",
+        "tells",
+        "told",
+        "mentions",
+        "mentioned",
+        "thinks",
     ]
 )
 # Capitalised words that are never people in a teacher's description.
@@ -188,33 +200,44 @@ def _opens_sentence(text: str, token: Token) -> bool:
     return not before or before[-1] in ".!?:;\n"
 
 
+def _beside_a_name(text: str, tokens: list[Token], index: int, names: Lexicon) -> bool:
+    """A neighbouring word, joined by a space or hyphen, is a capitalised first name."""
+    for other in (index - 1, index + 1):
+        if 0 <= other < len(tokens):
+            a, b = sorted((index, other))
+            gap = text[tokens[a].end : tokens[b].start]
+            neighbour = tokens[other]
+            if gap in (" ", "-") and neighbour.text[:1].isupper() and neighbour.folded in names.first:
+                return True
+    return False
+
+
 def name_score(text: str, tokens: list[Token], index: int) -> float:
     """How much ``tokens[index]`` of ``text`` looks like a person's name (0 = not at all)."""
     token = tokens[index]
     word = token.text
     if len(token.folded) < 2 or not word[:1].isupper() or not word.isalpha():
         return 0.0
-    if word.isupper() or token.folded in _NEVER or token.folded in TITLES:
+    if word.isupper() or token.folded in _NEVER or token.folded in TITLES or token.folded in _PERSON_CUES:
         return 0.0
     previous = tokens[index - 1].folded if index > 0 else ""
     gap_before = text[tokens[index - 1].end : token.start] if index > 0 else ""
     if previous in TITLES and gap_before.strip(" .") == "":
         return 1.0  # "Mr Reader", "Mrs.Good"
     names = lexicon()
-    common = is_common_word(token.folded)
-    score = 0.0
+    score = 0.0 if _opens_sentence(text, token) else 0.2  # capitalised mid-sentence
     if token.folded in names.first:
-        score += 0.5
+        score += 0.4
     elif token.folded in names.family:
-        score += 0.3
-    score += -0.3 if common else 0.3
-    if _opens_sentence(text, token):
-        score -= 0.2
+        score += 0.2
+    score += -0.2 if is_common_word(token.folded) else 0.2
     if previous in _PERSON_CUES:
         score += 0.3
     after = text[token.end : token.end + 2]
     if after in ("'s", "’s"):
         score += 0.1
+    if _beside_a_name(text, tokens, index, names):
+        score += 0.2  # "Harry Potter", "Ellie-May": the other half of a name
     return max(0.0, min(1.0, score))
 
 

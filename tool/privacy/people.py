@@ -68,7 +68,12 @@ class Form:
 
 
 def is_common_word(folded: str) -> bool:
-    return simplemma.is_known(folded, lang="en")
+    """An everyday English word: known to simplemma with a lower-case lemma ("mark", "good", "reader");
+    its dictionary gives proper nouns capitalised lemmas ("sophie" -> "Sophie"), and those are not."""
+    if not simplemma.is_known(folded, lang="en"):
+        return False
+    lemma = simplemma.lemmatize(folded, lang="en")
+    return not lemma[:1].isupper()
 
 
 def _name_keys(text: str) -> list[str]:

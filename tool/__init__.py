@@ -17,6 +17,7 @@ FEATURES = (
     "tool.teacher.views",
     "tool.student.views",
     "tool.publish.views",
+    "tool.admin.views",
 )
 
 

@@ -12,6 +12,7 @@ SUBCOMMANDS = (
     "tool.generation.cli",
     "tool.generation.ladders.cli",
     "tool.lti.cli",
+    "tool.admin.cli",
     "tool.db_cli",
     "tool.demo",
 )

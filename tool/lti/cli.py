@@ -75,7 +75,8 @@ def list_platforms() -> None:
     if not registrations:
         click.echo("no platforms registered")
     for info, deployments in registrations:
-        click.echo(f"{info.issuer}  client {info.client_id}  [{info.platform_family}]  {info.name}".rstrip())
+        pending = "  PENDING APPROVAL" if info.pending else ""
+        click.echo(f"{info.issuer}  client {info.client_id}  [{info.platform_family}]  {info.name}".rstrip() + pending)
         for deployment_id, active in deployments:
             click.echo(f"  deployment {deployment_id}: {'active' if active else 'INACTIVE'}")
 

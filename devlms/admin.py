@@ -113,7 +113,17 @@ def _link_row(platform: Platform, tool: Tool, link: Link) -> str:
             ' style="display:inline">'
             "<button>Publish</button></form>"
         )
-    return f"<li><b>{escape(link.title)}</b> <small>({escape(', '.join(facts))})</small> {buttons}{publish_button}</li>"
+    content_buttons = ""
+    if link.created_by != "registration":  # what a teacher may do to an activity behind the tool's back
+        content_buttons = "".join(
+            f'<form method="post" action="{platform.prefix}/admin/links/{escape(link.id)}/{action}"'
+            f' style="display:inline"><button>{label}</button></form>'
+            for action, label in (("duplicate", "Duplicate"), ("delete", "Delete"))
+        )
+    return (
+        f"<li><b>{escape(link.title)}</b> <small>({escape(', '.join(facts))})</small> "
+        f"{buttons}{publish_button}{content_buttons}</li>"
+    )
 
 
 def _platform_section(platform: Platform) -> str:

@@ -13,7 +13,7 @@ from devlms.platform import Platform
 from devlms.store import DevLmsStore
 from devlms.tool_jwt import ToolKeyCache
 
-FEATURES = ("launch", "oauth", "ags", "nrps", "deep_linking", "dynreg", "admin")
+FEATURES = ("launch", "oauth", "ags", "nrps", "deep_linking", "dynreg", "admin", "course_admin")
 
 
 def bind(app: Flask, platform: Platform, rule: str, name: str, view: Callable[..., Any], methods: list[str]) -> None:

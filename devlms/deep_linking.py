@@ -1,12 +1,17 @@
 """The deep-linking return endpoint: turn a tool's signed LtiDeepLinkingResponse into course content.
 
 Moodle makes one activity per ltiResourceLink (dates, iframe/window and
-lineItem.label ignored). Canvas, in multi-item placements, makes an unpublished
-assignment per item that carries a lineItem (dates kept) and a plain link otherwise.
+lineItem.label ignored), but only after the teacher presses Save on its summary
+of the returned items; Cancel creates nothing and tells the tool nothing.
+Returning the same items again makes a second set (Moodle does not deduplicate).
+Canvas, in multi-item placements, makes an unpublished assignment per item that
+carries a lineItem (dates kept) and a plain link otherwise, at once.
 """
 
 from __future__ import annotations
 
+import secrets
+import time
 from typing import Any
 
 from flask import Flask, Response, request
@@ -16,7 +21,7 @@ from devlms.http import error_page
 from devlms.launch import parse_time
 from devlms.model import DeepLinkSession, LineItem, Link, Tool
 from devlms.oauth import key_cache
-from devlms.platform import Platform
+from devlms.platform import HINT_LIFETIME, PendingContent, Platform
 from devlms.tool_jwt import ToolJwtError, verify_tool_jwt
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -144,20 +149,63 @@ def deep_linking_return(platform: Platform, course: str | None = None) -> Respon
                     _date(item.get(holder), name, holder)
             if platform.deep_link_sessions.pop(key, None) is None:
                 raise DeepLinkError("this deep-linking session was already completed")
+            message = str(claims.get(DL + "msg") or claims.get(DL + "errormsg") or "")
+            if platform.is_moodle:
+                pending = secrets.token_urlsafe(16)
+                platform.pending_content[pending] = PendingContent(
+                    tool.client_id, items, message, time.time() + HINT_LIFETIME
+                )
+                return _summary(platform, pending, items, message)
             created = create_content(platform, tool, items)
     except (ToolJwtError, DeepLinkError) as exc:
         return error_page(400, "invalid_deep_linking_response", str(exc))
+    return _added(created, message)
+
+
+def _added(created: list[Link], message: str) -> Response:
     listing = "".join(
         f"<li data-link-id='{escape(link.id)}'>{escape(link.title)} ({escape(link.kind)}"
         f"{'' if link.published else ', unpublished'})</li>"
         for link in created
     )
-    message = claims.get(DL + "msg") or claims.get(DL + "errormsg") or ""
     body = (
         f"<!doctype html><title>Content added</title><h1>{len(created)} item(s) added</h1>"
-        f"<p>{escape(str(message))}</p><ul>{listing}</ul><p><a href='/'>Back to the course</a></p>"
+        f"<p>{escape(message)}</p><ul>{listing}</ul><p><a href='/'>Back to the course</a></p>"
     )
     return Response(body, mimetype="text/html")
+
+
+def _summary(platform: Platform, pending: str, items: list[dict[str, Any]], message: str) -> Response:
+    """Moodle's summary of the returned items: Save creates them, Cancel creates nothing."""
+    action = platform.url("/mod/lti/contentitem_confirm.php")
+    rows = "".join(f"<li>{escape(str(item.get('title') or 'Untitled'))}</li>" for item in items)
+    form = (
+        f'<form method="post" action="{escape(action)}" style="display:inline">'
+        f'<input type="hidden" name="pending" value="{escape(pending)}">'
+        '<input type="hidden" name="decision" value="{decision}"><button id="{decision}">{label}</button></form>'
+    )
+    body = (
+        "<!doctype html><title>Selected content</title>"
+        f"<h1>{len(items)} item(s) will be added</h1><p>{escape(message)}</p><ul>{rows}</ul>"
+        + form.format(decision="save", label="Save")
+        + form.format(decision="cancel", label="Cancel")
+    )
+    return Response(body, mimetype="text/html")
+
+
+def confirm_content(platform: Platform) -> Response:
+    """Moodle: the teacher's Save or Cancel on the summary."""
+    with platform.lock:
+        platform.prune()
+        pending = platform.pending_content.pop(request.form.get("pending", ""), None)
+        tool = platform.tools.get(pending.client_id) if pending else None
+        if pending is None or tool is None:
+            return error_page(400, "invalid_request", "unknown or expired selection")
+        if request.form.get("decision") != "save":
+            body = "<!doctype html><title>Cancelled</title><h1>Nothing was added</h1><p><a href='/'>Back</a></p>"
+            return Response(body, mimetype="text/html")
+        created = create_content(platform, tool, pending.items)
+    return _added(created, pending.message)
 
 
 def register(app: Flask, platform: Platform) -> None:
@@ -165,3 +213,5 @@ def register(app: Flask, platform: Platform) -> None:
 
     rule = "/mod/lti/contentitem_return.php" if platform.is_moodle else "/courses/<course>/deep_linking_response"
     bind(app, platform, rule, "deep_linking_return", deep_linking_return, ["POST"])
+    if platform.is_moodle:
+        bind(app, platform, "/mod/lti/contentitem_confirm.php", "deep_linking_confirm", confirm_content, ["POST"])

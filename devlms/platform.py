@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from devlms.keys import KeyRing
@@ -36,6 +36,16 @@ ID_TOKEN_LIFETIME = 60  # seconds, like Moodle
 ACCESS_TOKEN_LIFETIME = 3600
 HINT_LIFETIME = 600
 REGISTRATION_TOKEN_LIFETIME = 3600
+
+
+@dataclass
+class PendingContent:
+    """Moodle: deep-linking items waiting for the teacher's Save or Cancel on the summary."""
+
+    client_id: str
+    items: list[dict[str, Any]]
+    message: str
+    expires_at: float
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class Platform:
         self.access_tokens: dict[str, AccessToken] = {}
         self.registration_tokens: dict[str, RegistrationToken] = {}
         self.deep_link_sessions: dict[str, DeepLinkSession] = {}
+        self.pending_content: dict[str, PendingContent] = {}
 
     # -- URLs ---------------------------------------------------------------------------
     @property
@@ -269,6 +280,32 @@ class Platform:
             self.changed()
             return item
 
+    def delete_link(self, link_id: str) -> None:
+        """A teacher deletes an activity/assignment: its grade item goes with it (later scores: 404)."""
+        with self.lock:
+            link = self.links.pop(link_id)
+            if link.line_item_id is not None:
+                self.line_items.pop(link.line_item_id, None)
+            self.changed()
+
+    def duplicate_link(self, link_id: str) -> Link:
+        """A teacher duplicates an activity: same URL and custom parameters, a new grade item with
+        the same resourceId and tag (Moodle titles the copy "(copy)", Canvas "Copy")."""
+        with self.lock:
+            original = self.links[link_id]
+            suffix = " (copy)" if self.is_moodle else " Copy"
+            copy = replace(original, id=self.new_link_id(), title=original.title + suffix, custom=dict(original.custom))
+            source = self.line_items.get(original.line_item_id or "")
+            if source is not None:
+                item = replace(
+                    source, id=self.new_line_item_id(), label=copy.title, resource_link_id=copy.id, scores={}
+                )
+                self.line_items[item.id] = item
+                copy.line_item_id = item.id
+            self.links[copy.id] = copy
+            self.changed()
+            return copy
+
     def new_line_item_id(self) -> str:
         return str(self.next_id("lineitem"))
 
@@ -294,7 +331,14 @@ class Platform:
     def prune(self, now: float | None = None) -> None:
         """Drop expired single-use records (called under the lock)."""
         now = now or time.time()
-        for table in (self.hints, self.access_tokens, self.registration_tokens, self.deep_link_sessions):
+        tables: tuple[dict[str, Any], ...] = (
+            self.hints,
+            self.access_tokens,
+            self.registration_tokens,
+            self.deep_link_sessions,
+            self.pending_content,
+        )
+        for table in tables:
             for key in [key for key, value in table.items() if value.expires_at < now]:
                 del table[key]
         for jti in [jti for jti, exp in self.used_jtis.items() if exp < now]:

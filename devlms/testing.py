@@ -183,6 +183,15 @@ def parse_auto_submit_form(html: str, base_url: str = "") -> AutoSubmitForm:
     return AutoSubmitForm(urljoin(base_url, parser.action), parser.fields)
 
 
+def answer_summary(response: requests.Response, *, save: bool = True) -> requests.Response:
+    """Press Save (or Cancel) on Moodle's summary of returned deep-linking items; other pages pass through."""
+    if "/mod/lti/contentitem_confirm.php" not in response.text:
+        return response
+    form = parse_auto_submit_form(response.text, response.url)
+    fields = {**form.fields, "decision": "save" if save else "cancel"}
+    return requests.post(form.action, data=fields, timeout=30)
+
+
 class LaunchDriver:
     """Performs launches like a browser, over real HTTP, with one ``requests.Session`` (cookies kept)."""
 

@@ -7,7 +7,7 @@ from typing import Any
 import requests
 from fake_tool import FakeTool
 
-from devlms.testing import DevLmsServer, LaunchDriver
+from devlms.testing import DevLmsServer, LaunchDriver, answer_summary
 
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -59,6 +59,11 @@ def test_moodle_two_items_make_two_activities_without_dates(
     token = fake_tool.deep_link_jwt(devlms.moodle, client_id, deployment_id, _items(fake_tool), data=settings["data"])
     response = requests.post(settings["deep_link_return_url"], data={"JWT": token}, timeout=10)
     assert response.status_code == 200, response.text
+    # Moodle shows the teacher a summary first: nothing exists until Save.
+    assert "2 item(s) will be added" in response.text and "Step 1" in response.text
+    assert not [link for link in devlms.moodle.links.values() if link.kind == "activity"]
+    saved = answer_summary(response, save=True)
+    assert saved.status_code == 200 and "2 item(s) added" in saved.text
     activities = [link for link in devlms.moodle.links.values() if link.kind == "activity"]
     assert [a.title for a in activities] == ["Step 1", "Step 2"]
     assert all(a.published and a.unlock_at is None and a.due_at is None and a.lock_at is None for a in activities)
@@ -145,3 +150,31 @@ def test_bad_signature_wrong_aud_and_wrong_deployment_are_refused(
     assert not [link for link in devlms.moodle.links.values() if link.kind == "activity"]
     assert requests.post(url, data={"JWT": good}, timeout=10).status_code == 200
     assert requests.post(url, data={"JWT": good}, timeout=10).status_code == 400  # session completed
+
+
+def test_moodle_cancel_on_the_summary_creates_nothing_and_the_selection_is_single_use(
+    devlms: DevLmsServer, fake_tool: FakeTool, driver: LaunchDriver
+) -> None:
+    client_id, deployment_id = fake_tool.install(devlms.moodle)
+    settings = _request(driver, "moodle", client_id)[DL_SETTINGS]
+    token = fake_tool.deep_link_jwt(devlms.moodle, client_id, deployment_id, _items(fake_tool), data=settings["data"])
+    summary = requests.post(settings["deep_link_return_url"], data={"JWT": token}, timeout=10)
+    cancelled = answer_summary(summary, save=False)
+    assert cancelled.status_code == 200 and "Nothing was added" in cancelled.text
+    assert not [link for link in devlms.moodle.links.values() if link.created_by == "deep_linking"]
+    assert devlms.moodle.line_items == {}
+    assert answer_summary(summary, save=True).status_code == 400  # the summary cannot be saved afterwards
+
+
+def test_moodle_returning_the_same_items_twice_makes_two_sets(
+    devlms: DevLmsServer, fake_tool: FakeTool, driver: LaunchDriver
+) -> None:
+    client_id, deployment_id = fake_tool.install(devlms.moodle)
+    for _ in range(2):
+        settings = _request(driver, "moodle", client_id)[DL_SETTINGS]
+        token = fake_tool.deep_link_jwt(
+            devlms.moodle, client_id, deployment_id, _items(fake_tool), data=settings["data"]
+        )
+        answer_summary(requests.post(settings["deep_link_return_url"], data={"JWT": token}, timeout=10))
+    resource_ids = sorted(item.resource_id for item in devlms.moodle.line_items.values())
+    assert resource_ids == ["", "", "s1", "s1"]  # Moodle does not deduplicate

@@ -98,19 +98,32 @@ class LmsWorld:
             self.sequence_public_id = seq.public_id
             return seq.public_id
 
-    def publish_by_deep_link(self, **plan: str) -> tuple[str, list[Any]]:
-        """Teacher deep-linking launch -> pick the sequence -> the LMS accepts; returns (teacher lt, links)."""
-        from devlms.testing import parse_auto_submit_form
+    def publish_by_deep_link(self, *, save: bool = True, **plan: str) -> tuple[str, list[Any]]:
+        """Teacher deep-linking launch -> pick the sequence -> the LMS accepts (Moodle: Save, or Cancel
+        with ``save=False``); returns (teacher lt, the course's links)."""
+        chosen, token = self.pick_in_deep_link(**plan)
+        self.return_deep_link(chosen, save=save)
+        return token, sorted(self.assignments(), key=lambda link: link.title)
 
+    def pick_in_deep_link(self, **fields: str) -> tuple[str, str]:
+        """Teacher deep-linking launch -> choose the sequence; returns (the tool's answer page, lt)."""
         picker = self.launch("teacher", message="LtiDeepLinkingRequest")
         assert urlsplit(picker.url).path == "/teacher/deep-link", picker.text[:1000]
         token = parse_qs(urlsplit(picker.url).query)["lt"][0]
-        data = {"lt": token, "sequence": self.sequence_public_id, "mode": "mastery", **plan}
+        data = {"lt": token, "sequence": self.sequence_public_id, "mode": "mastery", **fields}
         chosen = self.app.test_client().post("/teacher/deep-link", data=data)
         assert chosen.status_code == 200, chosen.get_data(True)[:2000]
-        accepted = self.launch_session_post(parse_auto_submit_form(chosen.get_data(True), self.tool_url))
+        return chosen.get_data(True), token
+
+    def return_deep_link(self, page: str, *, save: bool = True) -> requests.Response:
+        """POST the tool's deep-linking response to the LMS as the browser would (Moodle: then Save/Cancel)."""
+        from devlms.testing import answer_summary, parse_auto_submit_form
+
+        accepted = self.launch_session_post(parse_auto_submit_form(page, self.tool_url))
         assert accepted.status_code == 200, accepted.text[:1000]
-        return token, sorted(self.assignments(), key=lambda link: link.title)
+        done = answer_summary(accepted, save=save)
+        assert done.status_code == 200, done.text[:1000]
+        return done
 
     def assignments(self) -> list[Any]:
         with self.platform.lock:

@@ -19,7 +19,7 @@ def _publication_status(world: LmsWorld) -> str | None:
     with world.app.app_context():
         seq_id = _sequence_id(world)
         publication = progress.get_publication(db.session(), seq_id)
-        return publication.status if publication else None
+        return publication.sync_status if publication else None
 
 
 def _sequence_id(world: LmsWorld) -> int:
@@ -55,10 +55,10 @@ def test_worker_creates_launchable_assignments_with_unlock_dates_and_no_duplicat
     world.make_sequence(tasks=5)
     token = world.teacher_token()
     _publish(world, token)
-    wait_for(lambda: _publication_status(world) == "published", what="the worker to publish")
+    wait_for(lambda: _publication_status(world) == "done", what="the worker to publish")
     assert tokens.seen == 1  # one access token for the five line items (and the listing before them)
     assignments = sorted(world.assignments(), key=lambda a: a.title)
-    assert [a.title for a in assignments] == [f"Practice step {n}" for n in range(1, 6)]
+    assert [a.title for a in assignments] == [f"Practice A · step {n}" for n in range(1, 6)]
     assert all(a.kind == "assignment" and a.submission_type == "external_tool" and a.published for a in assignments)
     # Unlock at local midnight in London (GMT in early March), due the day before the next step.
     assert [a.unlock_at for a in assignments] == [f"2026-03-{d:02d}T00:00:00Z" for d in (2, 5, 8, 11, 14)]
@@ -74,7 +74,7 @@ def test_worker_creates_launchable_assignments_with_unlock_dates_and_no_duplicat
         assert assignment.resource_id and world.sequence_public_id in assignment.resource_id
     # Publishing again (the teacher clicks twice; the task runs twice) creates nothing new.
     _publish(world, token)
-    wait_for(lambda: _publication_status(world) == "published", what="the second publish")
+    wait_for(lambda: _publication_status(world) == "done", what="the second publish")
     with world.app.app_context():
         execute_publish(progress.get_publication(db.session(), _sequence_id(world)).id)  # type: ignore[union-attr]
     assert len(world.assignments()) == 5
@@ -91,9 +91,9 @@ def test_a_busy_lms_at_the_fourth_item_is_retried_to_exactly_five(
     injector = world.lms.wrap(lambda app: FailNth(app, line_item_posts, n=4, status=503))
     world.make_sequence(tasks=5)
     _publish(world, world.teacher_token(), mode="mastery")
-    wait_for(lambda: _publication_status(world) == "published", what="the retried publish")
+    wait_for(lambda: _publication_status(world) == "done", what="the retried publish")
     assert injector.seen == 6  # 5 created + the one that failed
-    assert sorted(a.title for a in world.assignments()) == [f"Practice step {n}" for n in range(1, 6)]
+    assert sorted(a.title for a in world.assignments()) == [f"Practice A · step {n}" for n in range(1, 6)]
     assert all(a.unlock_at is None for a in world.assignments())  # mastery-gated: no dates
     with world.app.app_context():
         publication = progress.get_publication(db.session(), _sequence_id(world))
@@ -134,14 +134,18 @@ def test_a_refused_fourth_item_stops_at_three_and_publishing_again_resumes_to_fi
         # The LMS kept item 2 but we "lost" its URL (as if killed before the commit): it is adopted, not re-created.
         pub.steps[1].line_item_url = None
         s.commit()
-        assert execute_publish(pub.id) == "published"
+        assert execute_publish(pub.id) == "done"
     assert len(world.assignments()) == 5
     with world.platform.lock:
         assert len(world.platform.line_items) == 5
     page = world.app.test_client().get(
         f"/teacher/sequences/{world.sequence_public_id}/progress", query_string={"lt": token}
     )
-    assert "5 of 5 in the course" in page.get_data(True) and "2 attempts" in page.get_data(True)
+    html = page.get_data(True)
+    assert 'data-state="confirmed"' in html and "the course lists the steps’ grade items" in html
+    with world.app.app_context():
+        publication = progress.get_publication(db.session(), _sequence_id(world))
+        assert publication is not None and publication.attempts == 2 and publication.state == "confirmed"
 
 
 def seq_content(world: LmsWorld) -> dict:  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 
-from devlms.testing import parse_auto_submit_form
+from devlms.testing import answer_summary, parse_auto_submit_form
 from publish.e2e import LmsWorld
 from tool import db
 from tool.publish import progress
@@ -51,12 +51,12 @@ def test_deep_linking_creates_one_moodle_activity_per_task(lms_world: LmsWorld) 
     )
     assert claims["iss"] == world.client_id
     items = claims[DL + "content_items"]
-    assert [item["title"] for item in items] == [f"Practice step {n}" for n in range(1, 6)]
+    assert [item["title"] for item in items] == [f"Practice A · step {n}" for n in range(1, 6)]
     assert {item["text"] for item in items} == {"A short practice activity."}
     assert items[1]["available"] == {"startDateTime": "2026-03-04T00:00:00Z"}
     assert items[1]["lineItem"] == {
         "scoreMaximum": 1,
-        "label": "Practice step 2",
+        "label": "Practice A · step 2",
         "resourceId": f"ss:{public_id}:2",
         "tag": "stepping-stones",
     }
@@ -70,10 +70,10 @@ def test_deep_linking_creates_one_moodle_activity_per_task(lms_world: LmsWorld) 
         text = str(item).lower()
         assert "sam" not in text and "writ" not in text and "avoid" not in text
 
-    accepted = world.launch_session_post(form)
+    accepted = answer_summary(world.launch_session_post(form))  # Moodle's summary: Save
     assert accepted.status_code == 200, accepted.text[:1000]
     activities = sorted(world.assignments(), key=lambda link: link.title)
-    assert [a.title for a in activities] == [f"Practice step {n}" for n in range(1, 6)]
+    assert [a.title for a in activities] == [f"Practice A · step {n}" for n in range(1, 6)]
     assert all(a.kind == "activity" and a.unlock_at is None for a in activities)  # Moodle ignores dates
     assert [a.custom["ss_step"] for a in activities] == step_ids
     with platform.lock:

@@ -114,7 +114,7 @@ def test_publish_with_the_worker_unreachable_says_so_and_offers_a_retry(app: Fla
     assert sent.status_code == 303
     page = client.get(f"{base}/progress", query_string={"lt": token}).get_data(True)
     assert "could not be reached" in page and "Try publishing again" in page
-    assert "Could not finish" in page
+    assert "Publishing did not finish" in page
     with app.app_context():
         pub = progress.get_publication(db.session(), world.sequence_id)
-        assert pub is not None and pub.status == "failed"
+        assert pub is not None and pub.sync_status == "failed" and pub.state == "draft"

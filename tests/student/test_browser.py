@@ -48,7 +48,9 @@ def test_teacher_progress_and_student_view_in_chromium(lms_world: LmsWorld) -> N
             first = teacher.locator(f"#step-{links[0].custom['ss_step']}")
             assert first.get_attribute("data-state") == "submitted"
             assert "I said my idea to my partner" in first.inner_text()
-            assert "TEACHERONLY script 1" in first.inner_text()
+            assert "TEACHERONLY script 1" not in first.inner_text()  # folded under the response…
+            first.locator("summary").click()
+            assert "TEACHERONLY script 1" in first.inner_text()  # …one click away
             first.get_by_label("Short note").fill("Used the talk-first plan")
             first.get_by_role("button", name="Succeeded").click()
             teacher.wait_for_selector(f"#step-{links[0].custom['ss_step']}[data-state='succeeded']")
@@ -57,7 +59,7 @@ def test_teacher_progress_and_student_view_in_chromium(lms_world: LmsWorld) -> N
 
             student.goto(world.lms.launch_url("moodle", world.client_id, user="student1", link=links[1].id))
             student.wait_for_url("**/student/**")
-            assert "Practice step 1 — done" in student.content()
+            assert "Practice A · step 1 — done" in student.content()
             student.screenshot(path=str(SHOTS / "student-step-2.png"), full_page=True)
 
             classmate = browser.new_page()

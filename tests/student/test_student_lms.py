@@ -28,8 +28,8 @@ def test_step_two_opens_after_the_teacher_confirms_step_one_and_the_score_reache
 
     locked = world.launch("student1", link=step2.id)
     assert locked.status_code == 200 and "/student/" in locked.url
-    assert "Practice step 2 isn’t open yet" in locked.text
-    assert "Practice step 2 — opens after your current step" in locked.text
+    assert "Practice A · step 2 isn’t open yet" in locked.text
+    assert "Practice A · step 2 — opens after your current step" in locked.text
     assert "Step 2&lt;/b&gt;" not in locked.text
     _assert_nothing_teacher_only(locked.text)
 
@@ -49,7 +49,7 @@ def test_step_two_opens_after_the_teacher_confirms_step_one_and_the_score_reache
 
     opened = world.launch("student1", link=step2.id)
     assert "isn’t open yet" not in opened.text and "&lt;b&gt;Step 2&lt;/b&gt;" in opened.text
-    assert "Practice step 1 — done" in opened.text
+    assert "Practice A · step 1 — done" in opened.text
     _assert_nothing_teacher_only(opened.text)
 
     progress = world.app.test_client().get(
@@ -94,7 +94,7 @@ def test_a_failed_score_keeps_the_success_and_sending_again_reaches_the_gradeboo
     page = client.get(f"{base}/progress", query_string={"lt": token}).get_data(True)
     assert "The success is saved either way" in page and "busy or unavailable" in page
     assert world.platform.gradebook() == []
-    assert "Practice step 1 — done" in world.launch("student1", link=links[1].id).text  # gating uses the success
+    assert "Practice A · step 1 — done" in world.launch("student1", link=links[1].id).text  # gating uses the success
 
     client.post(f"{base}/steps/{step_id}/retry-score", data={"lt": token})
     rows = world.platform.gradebook()

@@ -1,40 +1,62 @@
 """The publish blueprint: teacher pages for publishing, deep linking and progress.
 
 It shares the ``/teacher`` prefix with the teacher blueprint (so LMS users see
-one teacher area) but owns distinct paths: ``/teacher/deep-link`` and
-``/teacher/sequences/<public_id>/...``. Every route is wrapped in
-``tool.teacher.access.require_instructor``.
+one teacher area) but owns distinct paths: ``/teacher/deep-link``,
+``/teacher/steps/<step>`` and ``/teacher/sequences/<public_id>/...``. Every
+route is wrapped in ``tool.teacher.access.require_instructor``.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint
 
 from tool.lti.session import launch_token, launch_url
-from tool.publish import neutral, staging
+from tool.publish import lifecycle, neutral, staging
 
 bp = Blueprint("publish", __name__, url_prefix="/teacher")
 
 STATE_LABELS = {
     staging.StepState.LOCKED: "Locked",
     staging.StepState.OPEN: "Open",
-    staging.StepState.SUBMITTED: "Submitted",
+    staging.StepState.SUBMITTED: "Response to look at",
     staging.StepState.SUCCEEDED: "Succeeded",
     staging.StepState.NEEDS_ANOTHER_GO: "Needs another go",
 }
 PUBLICATION_LABELS = {
-    "pending": "Waiting for the worker to start",
-    "publishing": "Creating the assignments…",
-    "published": "In your course",
-    "failed": "Could not finish",
+    lifecycle.PublicationState.DRAFT: "Not in your course yet",
+    lifecycle.PublicationState.SENT: "Sent, not confirmed yet",
+    lifecycle.PublicationState.CONFIRMED: "In your course",
+    lifecycle.PublicationState.UPDATED: "In your course, updated",
+    lifecycle.PublicationState.WITHDRAWN: "Withdrawn",
+}
+CONFIRMED_BY = {
+    "launch": "a step was opened from the course",
+    "line_items": "the course lists the steps’ grade items",
+    "teacher": "you confirmed it",
 }
 MODE_LABELS = {
     staging.ReleaseMode.MASTERY: "Mastery-gated: the next step opens when you confirm success",
     staging.ReleaseMode.SCHEDULED: "Scheduled: steps open on set dates",
     staging.ReleaseMode.BOTH: "Both: a step opens on its date, once the previous one succeeded",
 }
+PLATFORM_NAMES = {"moodle": "Moodle", "canvas": "Canvas"}
+
+
+def iso_utc(value: datetime | None) -> str:
+    """A stored (naive UTC) time as ISO 8601 for a ``<time datetime>`` attribute."""
+    if value is None:
+        return ""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def utc_text(value: datetime | None) -> str:
+    """Readable fallback shown until the page script puts the time in the teacher's zone."""
+    if value is None:
+        return ""
+    return f"{staging.format_day(value.date())} {value:%H:%M} UTC"
 
 
 @bp.context_processor
@@ -45,8 +67,12 @@ def _publish_helpers() -> dict[str, Any]:
         "state_labels": STATE_LABELS,
         "mode_labels": MODE_LABELS,
         "publication_labels": PUBLICATION_LABELS,
+        "confirmed_by_labels": CONFIRMED_BY,
+        "platform_names": PLATFORM_NAMES,
         "format_day": staging.format_day,
         "default_spacing": staging.DEFAULT_SPACING_DAYS,
         "step_title": neutral.step_title,
         "step_description": neutral.DESCRIPTION,
+        "iso_utc": iso_utc,
+        "utc_text": utc_text,
     }

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tool.db import utcnow
 from tool.generation.model import Sequence as SequenceContent
 from tool.generation.model import Task
-from tool.publish import neutral, staging
+from tool.publish import lifecycle, neutral, staging
 from tool.publish.models import Publication, PublishedStep, StepEvent, StepProgress
 from tool.teacher import queries
 from tool.teacher.models import Sequence, SequenceVersion
@@ -84,6 +84,34 @@ def get_publication(db: Session, sequence_id: int) -> Publication | None:
     return db.scalars(select(Publication).where(Publication.sequence_id == sequence_id)).first()
 
 
+def course_set_names(db: Session, publication_scope: tuple[int, int, str], exclude_sequence: int) -> list[str]:
+    """Set names other sequences' publications use in the same course."""
+    registration_id, deployment_pk, context_id = publication_scope
+    rows = db.scalars(
+        select(Publication.set_name).where(
+            Publication.registration_id == registration_id,
+            Publication.deployment_pk == deployment_pk,
+            Publication.context_id == context_id,
+            Publication.sequence_id != exclude_sequence,
+        )
+    )
+    return [name for name in rows if name]
+
+
+def choose_set_name(db: Session, sequence: Sequence, scope: tuple[int, int, str], asked: str | None) -> str:
+    """The teacher's set name (checked), else the current one, else the next free letter in the course."""
+    taken = course_set_names(db, scope, sequence.id)
+    existing = get_publication(db, sequence.id)
+    if asked is None or not asked.strip():
+        if existing is not None and existing.set_name:
+            return existing.set_name
+        return neutral.next_set_name(taken)
+    private = [sequence.target_name or "", str(sequence.inputs.get("target_skill", ""))]
+    if sequence.target_user is not None:
+        private.append(sequence.target_user.display_name or "")
+    return neutral.check_set_name(asked, private_words=private, taken=taken)
+
+
 def ensure_publication(
     db: Session,
     sequence: Sequence,
@@ -96,19 +124,25 @@ def ensure_publication(
     context_id: str,
     platform_family: str | None,
     lineitems_url: str | None,
+    set_name: str | None = None,
 ) -> Publication:
-    """The sequence's publication with one step per task, created or updated in place.
+    """The sequence's publication with one step per task of the current version, created or updated.
 
-    Re-publishing keeps existing step ids (so links already in the LMS and the
-    student's progress stay valid) and adds steps for new tasks.
+    Publishing again is an update: existing step ids (so links already in the LMS
+    and the student's progress stay valid) are kept, steps are added for new
+    tasks, and students move to the current version. ``set_name`` (checked by
+    ``choose_set_name``) names the set in the course.
     """
     check_publishable(sequence, content)
     assert content is not None and sequence.current_version is not None  # checked just above
     publication = get_publication(db, sequence.id)
     if publication is None:
-        publication = Publication(sequence_id=sequence.id, attempts=0, status="pending")
+        publication = lifecycle.new_publication(sequence.id)
+        publication.version_number = sequence.current_version
+        publication.version_published_at = utcnow()
         db.add(publication)
-    publication.version_number = sequence.current_version
+    else:
+        lifecycle.move_to_version(publication, sequence.current_version)
     publication.method = method
     publication.release_mode = plan.mode.value
     publication.start_date = plan.start
@@ -119,9 +153,13 @@ def ensure_publication(
     publication.context_id = context_id
     publication.platform_family = platform_family
     publication.lineitems_url = lineitems_url or publication.lineitems_url
-    if publication.status == "failed":
-        publication.status = "pending"
+    publication.set_name = set_name or publication.set_name
     db.flush()
+    add_missing_steps(db, publication, sequence, content)
+    return publication
+
+
+def add_missing_steps(db: Session, publication: Publication, sequence: Sequence, content: SequenceContent) -> None:
     have = {step.index for step in publication.steps}
     for index in range(len(content.tasks)):
         if index not in have:
@@ -134,7 +172,25 @@ def ensure_publication(
             )
     db.flush()
     db.refresh(publication)
-    return publication
+
+
+def update_to_current(db: Session, sequence: Sequence, publication: Publication) -> list[PublishedStep]:
+    """Students see the sequence's current version from now on; returns steps new in this version.
+
+    Responses, successes and scores stay with their step (steps are matched by position).
+    """
+    content = current_content(db, sequence)
+    check_publishable(sequence, content)
+    assert content is not None and sequence.current_version is not None
+    before = {step.index for step in publication.steps}
+    lifecycle.move_to_version(publication, sequence.current_version)
+    add_missing_steps(db, publication, sequence, content)
+    return [step for step in live_steps(publication, content) if step.index not in before]
+
+
+def is_outdated(sequence: Sequence, publication: Publication) -> bool:
+    """Whether the teacher has a newer version than the one students see."""
+    return sequence.current_version is not None and sequence.current_version != publication.version_number
 
 
 def live_steps(publication: Publication, content: SequenceContent) -> list[PublishedStep]:
@@ -179,7 +235,7 @@ def find_step(db: Session, public_id: str) -> PublishedStep | None:
 
 def _progress(db: Session, step: PublishedStep) -> StepProgress:
     if step.progress is None:
-        progress = StepProgress(step_id=step.id, score_status="none", score_attempts=0)
+        progress = StepProgress(step_id=step.id, score_status=lifecycle.ScoreStatus.NONE.value, score_attempts=0)
         db.add(progress)
         db.flush()
         db.refresh(step)
@@ -218,8 +274,7 @@ def mark_succeeded(db: Session, step: PublishedStep, note: str | None, actor_sub
         progress.succeeded_at = utcnow()
         progress.success_note = _clip(note, MAX_NOTE_CHARS)
         db.add(StepEvent(step_id=step.id, kind="succeeded", text=progress.success_note, actor_sub=actor_sub))
-    if progress.score_status in ("none", "failed"):
-        progress.score_status = "pending"
+    lifecycle.score_pending(progress)
     db.flush()
     return progress
 
@@ -238,3 +293,15 @@ def ask_another_go(db: Session, step: PublishedStep, note: str | None, actor_sub
 
 def history(db: Session, step: PublishedStep) -> list[StepEvent]:
     return list(db.scalars(select(StepEvent).where(StepEvent.step_id == step.id).order_by(StepEvent.id)))
+
+
+def current_index(publication: Publication, content: SequenceContent, now: datetime) -> int | None:
+    """The step the student works on now (0-based), or None."""
+    steps = live_steps(publication, content)
+    return staging.current_step(publication.plan, succeeded_flags(steps), now)
+
+
+def newest_response(publication: Publication, content: SequenceContent) -> PublishedStep | None:
+    """The step holding the student's most recent response."""
+    answered = [s for s in live_steps(publication, content) if s.progress and s.progress.responded_at]
+    return max(answered, key=lambda s: s.progress.responded_at if s.progress else None, default=None)  # type: ignore[arg-type,return-value]

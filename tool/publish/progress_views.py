@@ -1,10 +1,14 @@
-"""Teacher pages for one sequence: publish it (AGS) and follow the student's progress.
+"""Teacher pages for one sequence: publish it (AGS), follow the student's progress, keep it current.
 
 Routes (all instructor-only, scoped to the launch's course):
 - GET  /teacher/sequences/<public_id>/progress      the progress view (and the publish form)
-- POST /teacher/sequences/<public_id>/publish       publish as LMS assignments from the worker
+- POST /teacher/sequences/<public_id>/publish       publish (or publish again = update) from the worker
+- POST /teacher/sequences/<public_id>/update        students see the current version (one click)
+- POST /teacher/sequences/<public_id>/confirm       "I can see the steps in my course"
+- POST /teacher/sequences/<public_id>/withdraw      students see nothing any more (restore undoes it)
 - GET  /teacher/sequences/<public_id>/publication.json   publish status, for polling
 - POST /teacher/sequences/<public_id>/steps/<step>/succeeded | another-go | retry-score
+- GET  /teacher/steps/<step>                         a teacher launched a step link: its sequence's progress
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from tool.generation.model import Sequence as SequenceContent
 from tool.lti.launch import Launch
 from tool.lti.session import launch_url
 from tool.lti.tool_configuration import SCOPE_LINEITEM
-from tool.publish import progress, scores, staging
+from tool.publish import lifecycle, neutral, progress, scores, staging
 from tool.publish.blueprint import bp
 from tool.publish.models import METHOD_AGS, Publication, PublishedStep
 from tool.teacher import queries
@@ -38,11 +42,7 @@ log = logging.getLogger(__name__)
 
 def can_publish_with_ags(launch: Launch) -> bool:
     """AGS publishing makes launchable assignments only in Canvas; Moodle makes bare grade columns."""
-    return (
-        launch.platform_family == "canvas"
-        and bool(launch.ags_lineitems_url)
-        and SCOPE_LINEITEM in launch.ags_scopes
-    )
+    return launch.platform_family == "canvas" and bool(launch.ags_lineitems_url) and SCOPE_LINEITEM in launch.ags_scopes
 
 
 def _sequence_and_content(public_id: str) -> tuple[Sequence, SequenceContent | None]:
@@ -60,7 +60,13 @@ def _step_of(publication: Publication | None, step_public_id: str) -> PublishedS
     return step
 
 
-def render_progress(public_id: str, *, plan_error: str | None = None, form: dict[str, Any] | None = None) -> str:
+def _back(public_id: str, anchor: str | None = None, **args: str) -> Response:
+    return redirect(launch_url("publish.progress_view", public_id=public_id, _anchor=anchor, **args), code=303)
+
+
+def render_progress(
+    public_id: str, *, plan_error: str | None = None, form: dict[str, Any] | None = None, notice: str | None = None
+) -> str:
     sequence, content = _sequence_and_content(public_id)
     session = db.session()
     publication = progress.get_publication(session, sequence.id)
@@ -70,27 +76,94 @@ def render_progress(public_id: str, *, plan_error: str | None = None, form: dict
     except progress.NotPublishable as exc:
         problem = str(exc)
     rows: list[progress.StepRow] = []
+    current_row = newest_row = None
+    launch = current_instructor()
     if publication is not None:
-        rows = progress.step_rows(publication, progress.publication_content(session, publication), utcnow())
+        shown = progress.publication_content(session, publication)
+        now = utcnow()
+        rows = progress.step_rows(publication, shown, now)
+        current = progress.current_index(publication, shown, now)
+        newest = progress.newest_response(publication, shown)
+        current_row = next((r for r in rows if r.step.index == current), None)
+        newest_row = next((r for r in rows if newest is not None and r.step.id == newest.id), None)
+        suggested_set = publication.set_name
+    else:
+        scope = (launch.registration_id, launch.deployment_pk, launch.context_id or "")
+        suggested_set = neutral.next_set_name(progress.course_set_names(session, scope, sequence.id))
     return render_template(
         "publish/progress.html",
         sequence=sequence,
         content=content,
         publication=publication,
+        state=lifecycle.state_of(publication) if publication else None,
+        sync=lifecycle.sync_of(publication) if publication else None,
+        outdated=publication is not None and progress.is_outdated(sequence, publication),
         rows=rows,
+        current_row=current_row,
+        newest_row=newest_row,
         problem=problem,
         plan_error=plan_error,
+        notice=notice or _notice(),
         form=form or {},
-        ags_available=can_publish_with_ags(current_instructor()),
-        platform_family=current_instructor().platform_family,
+        suggested_set=suggested_set,
+        ags_available=can_publish_with_ags(launch),
+        platform_family=launch.platform_family,
         names=queries.teacher_names(session, sequence),
     )
+
+
+NOTICES = {
+    "updated": "Updated: the student now sees the latest version. Their responses and successes are kept.",
+    "confirmed": "Thank you: Stepping Stones now counts the steps as in your course.",
+    "withdrawn": "Withdrawn: the student now sees nothing to do. The activities are still in your course.",
+    "restored": "The student sees their steps again.",
+    "published": "Publishing: Stepping Stones is creating or updating the assignments in your course.",
+}
+
+
+def _notice() -> str | None:
+    return NOTICES.get(request.args.get("done", ""))
 
 
 @bp.get("/sequences/<public_id>/progress")
 @require_instructor
 def progress_view(public_id: str) -> str:
     return render_progress(public_id)
+
+
+@bp.get("/steps/<step_id>")
+@require_instructor
+def step_link(step_id: str) -> Response:
+    """A teacher opened one of the course's step links: show that sequence's progress, at that step."""
+    launch = current_instructor()
+    session = db.session()
+    step = progress.find_step(session, step_id)
+    sequence = session.get(Sequence, step.publication.sequence_id) if step is not None else None
+    if step is None or sequence is None or step.publication.context_id != (launch.context_id or ""):
+        return redirect(launch_url("teacher.index"), code=303)
+    queries.get_sequence(session, launch, sequence.public_id)  # 404 outside the teacher's course
+    launched_step = launch.custom.get("ss_step")
+    line_item = launch.ags_lineitem_url if launched_step in (None, "", step_id) else None
+    with db.transaction() as tx:
+        lifecycle.record_launch(tx.merge(step.publication), tx.merge(step), line_item)
+    return _back(sequence.public_id, f"step-{step.public_id}")
+
+
+def _enqueue(publication_id: int) -> None:
+    from tool.publish.tasks import publish_to_lms
+
+    with db.transaction() as session:
+        publication = session.get(Publication, publication_id)
+        if publication is not None:
+            lifecycle.queue_sync(publication)
+    try:
+        publish_to_lms.delay(publication_id)
+    except Exception:  # the broker is down: say so on the page and offer the retry button
+        log.exception("could not enqueue publication %s", publication_id)
+        with db.transaction() as session:
+            failed = session.get(Publication, publication_id)
+            if failed is not None:
+                lifecycle.sync_failed(failed, WORKER_DOWN_REASON)
 
 
 @bp.post("/sequences/<public_id>/publish")
@@ -106,9 +179,11 @@ def publish(public_id: str) -> Response | tuple[str, int]:
             form.get("mode", ""), form.get("start"), form.get("spacing_days"), form.get("timezone")
         )
         with db.transaction() as session:
+            merged = session.merge(sequence)
+            set_name = progress.choose_set_name(session, merged, launch.scope_key, form.get("set_name"))
             publication = progress.ensure_publication(
                 session,
-                session.merge(sequence),
+                merged,
                 content,
                 plan,
                 method=METHOD_AGS,
@@ -117,22 +192,69 @@ def publish(public_id: str) -> Response | tuple[str, int]:
                 context_id=launch.context_id or "",
                 platform_family=launch.platform_family,
                 lineitems_url=launch.ags_lineitems_url,
+                set_name=set_name,
             )
             publication_id = publication.id
-    except (staging.ReleasePlanError, progress.NotPublishable) as exc:
+    except (staging.ReleasePlanError, progress.NotPublishable, neutral.SetNameError) as exc:
         return render_progress(public_id, plan_error=str(exc), form=form), 400
-    from tool.publish.tasks import publish_to_lms
+    _enqueue(publication_id)
+    return _back(public_id, "publication", done="published")
 
+
+@bp.post("/sequences/<public_id>/update")
+@require_instructor
+def update(public_id: str) -> Response | tuple[str, int]:
+    """One click: the student sees the current version; AGS items get their labels and dates refreshed."""
+    sequence, _ = _sequence_and_content(public_id)
     try:
-        publish_to_lms.delay(publication_id)
-    except Exception:  # the broker is down: say so on the page and offer the retry button
-        log.exception("could not enqueue publication %s", publication_id)
         with db.transaction() as session:
-            failed = session.get(Publication, publication_id)
-            if failed is not None:
-                failed.status = "failed"
-                failed.last_error = WORKER_DOWN_REASON
-    return redirect(launch_url("publish.progress_view", public_id=public_id), code=303)
+            publication = progress.get_publication(session, sequence.id)
+            if publication is None:
+                abort(404)
+            progress.update_to_current(session, session.merge(sequence), publication)
+            publication_id, method = publication.id, publication.method
+    except progress.NotPublishable as exc:
+        return render_progress(public_id, plan_error=str(exc)), 400
+    if method == METHOD_AGS:
+        _enqueue(publication_id)  # new tasks become assignments; nothing is created twice
+    return _back(public_id, "publication", done="updated")
+
+
+@bp.post("/sequences/<public_id>/confirm")
+@require_instructor
+def confirm(public_id: str) -> Response:
+    sequence, _ = _sequence_and_content(public_id)
+    with db.transaction() as session:
+        publication = progress.get_publication(session, sequence.id)
+        if publication is None:
+            abort(404)
+        lifecycle.confirm(publication, lifecycle.Confirmation.TEACHER)
+    return _back(public_id, "publication", done="confirmed")
+
+
+@bp.post("/sequences/<public_id>/withdraw")
+@require_instructor
+def withdraw(public_id: str) -> Response:
+    sequence, _ = _sequence_and_content(public_id)
+    with db.transaction() as session:
+        publication = progress.get_publication(session, sequence.id)
+        if publication is None:
+            abort(404)
+        lifecycle.withdraw(publication)
+    return _back(public_id, "publication", done="withdrawn")
+
+
+@bp.post("/sequences/<public_id>/restore")
+@require_instructor
+def restore(public_id: str) -> Response:
+    """Undo a withdrawal: the student sees their steps again (the course kept the activities)."""
+    sequence, _ = _sequence_and_content(public_id)
+    with db.transaction() as session:
+        publication = progress.get_publication(session, sequence.id)
+        if publication is None:
+            abort(404)
+        lifecycle.reopen(publication)
+    return _back(public_id, "publication", done="restored")
 
 
 @bp.get("/sequences/<public_id>/publication.json")
@@ -141,15 +263,14 @@ def publication_status(public_id: str) -> Response:
     sequence, _ = _sequence_and_content(public_id)
     publication = progress.get_publication(db.session(), sequence.id)
     if publication is None:
-        return jsonify({"status": "unpublished"})
+        return jsonify({"state": "unpublished", "sync": None})
     return jsonify(
         {
-            "status": publication.status,
+            "state": publication.state,
+            "sync": publication.sync_status,
             "attempts": publication.attempts,
             "error": publication.last_error,
-            "steps": [
-                {"number": s.number, "in_lms": s.line_item_url is not None} for s in publication.steps
-            ],
+            "steps": [{"number": s.number, "in_lms": s.line_item_url is not None} for s in publication.steps],
         }
     )
 
@@ -166,7 +287,7 @@ def mark_succeeded(public_id: str, step_id: str) -> Response:
     # The success is committed above; the score is sent after, and a failure only
     # leaves it "failed" with a retry button.
     scores.send_score(progress_id)
-    return redirect(launch_url("publish.progress_view", public_id=public_id, _anchor=f"step-{step_id}"), code=303)
+    return _back(public_id, f"step-{step_id}")
 
 
 @bp.post("/sequences/<public_id>/steps/<step_id>/another-go")
@@ -180,7 +301,7 @@ def another_go(public_id: str, step_id: str) -> Response:
             progress.ask_another_go(session, step, request.form.get("note"), launch.user_sub)
         except ValueError:
             abort(409, "This step has already succeeded.")
-    return redirect(launch_url("publish.progress_view", public_id=public_id, _anchor=f"step-{step_id}"), code=303)
+    return _back(public_id, f"step-{step_id}")
 
 
 @bp.post("/sequences/<public_id>/steps/<step_id>/retry-score")
@@ -190,4 +311,4 @@ def retry_score(public_id: str, step_id: str) -> Response:
     step = _step_of(progress.get_publication(db.session(), sequence.id), step_id)
     if step.progress is not None and step.progress.succeeded_at is not None:
         scores.send_score(step.progress.id)
-    return redirect(launch_url("publish.progress_view", public_id=public_id, _anchor=f"step-{step_id}"), code=303)
+    return _back(public_id, f"step-{step_id}")

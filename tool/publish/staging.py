@@ -70,9 +70,7 @@ class ReleasePlan:
         if self.mode.dated and self.start is None:
             raise ReleasePlanError("Choose the date the first step opens.")
         if not MIN_SPACING_DAYS <= self.spacing_days <= MAX_SPACING_DAYS:
-            raise ReleasePlanError(
-                f"Days between steps must be between {MIN_SPACING_DAYS} and {MAX_SPACING_DAYS}."
-            )
+            raise ReleasePlanError(f"Days between steps must be between {MIN_SPACING_DAYS} and {MAX_SPACING_DAYS}.")
         zone(self.timezone)  # raises ReleasePlanError for an unknown zone
 
     @property
@@ -160,6 +158,12 @@ def due_at(plan: ReleasePlan, index: int) -> datetime | None:
 def iso_utc(value: datetime) -> str:
     """ISO 8601 with a Z suffix, the form both Canvas and Moodle accept in AGS and deep links."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(value: str) -> datetime:
+    """An ISO 8601 instant from a platform (``Z`` or an offset; naive means UTC)."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def is_open(plan: ReleasePlan, index: int, succeeded: Sequence[bool], now: datetime) -> bool:

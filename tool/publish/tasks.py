@@ -1,10 +1,10 @@
-"""Celery task that publishes a sequence as LMS assignments (AGS).
+"""Celery task that publishes (or updates) a sequence as LMS assignments (AGS).
 
 Takes a publication id and re-reads everything; safe to run twice (see
 ``tool.publish.ags_publisher.run_publish``). Transient LMS failures are retried
 with exponential backoff and jitter up to ``MAX_RETRIES``; after that, or on a
-permanent failure, the publication is ``failed`` with the reason for the
-teacher, who can publish again (which resumes, never duplicates).
+permanent failure, the job is ``failed`` with the reason for the teacher, who
+can publish again (which resumes, never duplicates).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from celery.utils.time import get_exponential_backoff_interval
 from flask import current_app
 
 from tool import db as database
+from tool.lti.ags import AgsClient, AgsError
+from tool.lti.runtime import get_runtime
+from tool.publish import lifecycle
 from tool.publish.ags_publisher import run_publish
-from tool.publish.lms import LmsError, TransientLmsError
-from tool.publish.lms_client import ags_client_for
 from tool.publish.models import Publication
 
 log = logging.getLogger(__name__)
@@ -33,24 +34,25 @@ def _fail(publication_id: int, reason: str) -> None:
     session.rollback()
     publication = session.get(Publication, publication_id)
     if publication is not None:
-        publication.status = "failed"
-        publication.last_error = reason
+        lifecycle.sync_failed(publication, reason)
         session.commit()
 
 
 def execute_publish(publication_id: int, *, steps_limit: int | None = None) -> str:
-    """Run one publish attempt in the current app context; raises ``TransientLmsError`` to retry."""
+    """Run one publish attempt in the current app context; raises a transient ``AgsError`` to retry."""
     session = database.session()
     publication = session.get(Publication, publication_id)
     if publication is None:
         return "missing"
     try:
-        client = ags_client_for(current_app, publication.registration_id, publishing=True)
-    except TransientLmsError:
-        raise
-    except LmsError as exc:
+        client = AgsClient.for_registration(
+            get_runtime(current_app), publication.registration_id, publication.lineitems_url, writing=True
+        )
+    except AgsError as exc:
+        if exc.transient:
+            raise
         _fail(publication_id, str(exc))
-        return "failed"
+        return lifecycle.SyncStatus.FAILED.value
     return run_publish(
         session, publication_id, client, current_app.config["SETTINGS"].base_url, steps_limit=steps_limit
     )
@@ -60,12 +62,16 @@ def execute_publish(publication_id: int, *, steps_limit: int | None = None) -> s
 def publish_to_lms(self, publication_id: int) -> str:  # type: ignore[no-untyped-def]
     try:
         return execute_publish(publication_id)
-    except TransientLmsError as exc:
+    except AgsError as exc:
+        if not exc.transient:
+            raise
         if self.request.retries >= MAX_RETRIES:
             _fail(publication_id, f"{exc} Stepping Stones tried {MAX_RETRIES + 1} times; publish again later.")
-            return "failed"
+            return lifecycle.SyncStatus.FAILED.value
         countdown = get_exponential_backoff_interval(
             BACKOFF_FACTOR, self.request.retries, BACKOFF_MAX, full_jitter=True
         )
-        log.info("publication %s: transient LMS failure, retry in %ss: %s", publication_id, countdown, exc)
+        log.info(
+            "publication %s: transient LMS failure, retry in %ss: %s", publication_id, countdown, exc.detail or exc
+        )
         raise self.retry(exc=exc, countdown=countdown) from exc

@@ -8,6 +8,11 @@ course-wide in most LMSs, so classmates will open them.
 Never rendered here: teacher scripts, "if the student struggles", the "why",
 the diagnostic, the avoidance, the skill name. Only ``student_instructions``
 (publishing refuses sequences without them) and the neutral step title.
+
+Students always see the version the teacher last published (``Publication.version_number``),
+never a draft, and nothing of a withdrawn publication. Any launch of a published step
+confirms that the LMS holds the items and records the grade item of the copy opened.
+A student who opens someone else's step is pointed to their own current step.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from tool.db import utcnow
 from tool.generation.model import Sequence as SequenceContent
 from tool.lti.launch import Launch
 from tool.lti.session import current_launch, launch_url
-from tool.publish import neutral, progress, staging
+from tool.publish import lifecycle, neutral, progress, staging
 from tool.publish.models import Publication, PublishedStep
 from tool.teacher.models import Course, Sequence, User
 from tool.teacher.privacy import PLACEHOLDERS
@@ -69,10 +74,14 @@ def _owns(launch: Launch, publication: Publication, sequence: Sequence) -> bool:
     return (publication.registration_id, publication.deployment_pk, publication.context_id) == launch.scope_key
 
 
+def _visible(publication: Publication) -> bool:
+    return lifecycle.state_of(publication) is not lifecycle.PublicationState.WITHDRAWN
+
+
 def _owned_step(launch: Launch, step_id: str) -> PublishedStep | None:
     """Step ``step_id`` when this launch is its student and its sequence still exists, else None."""
     step = progress.find_step(db.session(), step_id)
-    if step is None:
+    if step is None or not _visible(step.publication):
         return None
     sequence = db.session().get(Sequence, step.publication.sequence_id)
     if sequence is None or sequence.deleted_at is not None or not _owns(launch, step.publication, sequence):
@@ -101,7 +110,7 @@ def _own_publications(launch: Launch) -> list[tuple[Publication, Sequence]]:
         )
         .order_by(Publication.id.desc())
     )
-    return [(pub, seq) for pub, seq in rows.unique()]
+    return [(pub, seq) for pub, seq in rows.unique() if _visible(pub)]
 
 
 def _student_steps(publication: Publication, content: SequenceContent) -> list[StudentStep]:
@@ -123,7 +132,7 @@ def _student_steps(publication: Publication, content: SequenceContent) -> list[S
         rows.append(
             StudentStep(
                 step=step,
-                title=neutral.step_title(step.number),
+                title=neutral.step_title(step.number, publication.set_name),
                 status=status,
                 locked_reason=staging.locked_reason(plan, step.index, flags, now) if status == "locked" else "",
                 instructions=for_student(content.tasks[step.index].student_instructions)
@@ -156,12 +165,41 @@ def _render_publication(
     )
 
 
-def _remember_line_item(step: PublishedStep, launch: Launch) -> None:
-    """Deep-linked steps learn their line item from the student's launch (the LMS made it)."""
-    if step.line_item_url is None and launch.ags_lineitem_url:
-        with db.transaction():
-            step.line_item_url = launch.ags_lineitem_url
-            step.line_item_recorded_at = utcnow()
+def _record_launch(launch: Launch, step_id: str) -> None:
+    """A launch of a published step (by anyone in its course) proves the LMS holds the items.
+
+    The launch's grade item belongs to this step only on the page the launch landed
+    on (``launched``) and, when the LMS sent our custom parameters, only for that step:
+    later pages of the same session show other steps.
+    """
+    if request.args.get("launched") != "1":
+        return
+    step = progress.find_step(db.session(), step_id)
+    if step is None or step.publication.context_id != (launch.context_id or ""):
+        return
+    if (step.publication.registration_id, step.publication.deployment_pk) != launch.scope_key[:2]:
+        return
+    launched_step = launch.custom.get("ss_step")
+    line_item = launch.ags_lineitem_url if launched_step in (None, "", step_id) else None
+    with db.transaction():
+        lifecycle.record_launch(step.publication, step, line_item)
+
+
+def _own_current_step(launch: Launch) -> tuple[str, str] | None:
+    """(title, step id) of this student's current step in their newest visible publication, if any."""
+    for publication, _sequence in _own_publications(launch):
+        content = progress.publication_content(db.session(), publication)
+        current = next((row for row in _student_steps(publication, content) if row.status == "current"), None)
+        if current is not None:
+            return current.title, current.step.public_id
+    return None
+
+
+def _not_for_you() -> str:
+    own = _own_current_step(current_launch())
+    return render_template(
+        "student/not_for_you.html", own_title=own[0] if own else None, own_step=own[1] if own else None
+    )
 
 
 @bp.get("/")
@@ -169,10 +207,10 @@ def home() -> str:
     launch = current_launch()
     step_id = _requested_step_id(launch)
     if step_id:
+        _record_launch(launch, step_id)
         step = _owned_step(launch, step_id)
         if step is None:
-            return render_template("student/not_for_you.html")
-        _remember_line_item(step, launch)
+            return _not_for_you()
         return _render_publication(step.publication, step)
     own = _own_publications(launch)
     if not own:
@@ -185,7 +223,7 @@ def respond() -> Response | str:
     launch = current_launch()
     step = _owned_step(launch, request.form.get("step", ""))
     if step is None:
-        return render_template("student/not_for_you.html")
+        return _not_for_you()
     publication = step.publication
     content = progress.publication_content(db.session(), publication)
     flags = progress.succeeded_flags(progress.live_steps(publication, content))

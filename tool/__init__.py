@@ -41,11 +41,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
-    from tool import db, kv_store, pages
+    from tool import db, db_resilience, kv_store, pages
 
     db.init_app(app)
     app.extensions["kv_store"] = kv_store.make_store(settings.cache_url, app.extensions["db_engine"])
     pages.init_app(app)
+    db_resilience.init_app(app)
     for name in FEATURES:
         importlib.import_module(name).init_app(app)
 

@@ -38,6 +38,8 @@ def worker_command(pool: str = "solo") -> list[str]:
     return [
         sys.executable, "-m", "celery", "-A", "worker.app", "worker", f"--pool={pool}", "--loglevel=INFO",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
+        # Embedded beat: runs the stuck-job sweeper (production runs `celery beat` on its own).
+        "--beat",
     ]
 
 

@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 from support.fake_openai import FakeOpenAI, fake_openai  # noqa: F401
 
 from tool.db import session
+from tool.generation.backend import TransientGenerationError
 from tool.generation.model import Sequence
 from tool.lti.launch import Launch
 from tool.teacher import queries
 from tool.teacher.jobs import start_job
 from tool.teacher.models import GenerationJob, SequenceVersion
 from tool.teacher.models import Sequence as SequenceRow
-from tool.teacher.tasks import JobRetry, execute_job
+from tool.teacher.tasks import execute_job
 
 from .sample import REQUEST
 
@@ -55,8 +56,8 @@ def _versions(row_id: int) -> int:
 def test_a_job_runs_once_even_if_delivered_twice(app: Flask, platform: dict[str, int]) -> None:
     with app.app_context():
         job_id = _queued_job(app, platform)
-        execute_job(job_id, retries_left=2)
-        execute_job(job_id, retries_left=2)  # redelivery: a no-op
+        execute_job(job_id)
+        execute_job(job_id)  # redelivery: a no-op
         job = session().get(GenerationJob, job_id)
         assert job is not None and job.status == "ready" and job.attempts == 1
         row = session().get(SequenceRow, job.sequence_id)
@@ -73,14 +74,14 @@ def test_stages_are_recorded_in_order(app: Flask, platform: dict[str, int], monk
     seen: list[str] = []
     real = tasks._set_status
 
-    def spy(job_id: int, status: str) -> None:
-        real(job_id, status)  # type: ignore[arg-type]
+    def spy(job_id: int, status: str, owner: str | None = None) -> None:
+        real(job_id, status, owner)  # type: ignore[arg-type]
         with session().get_bind().connect() as conn:
             seen.append(conn.execute(select(GenerationJob.status).where(GenerationJob.id == job_id)).scalar_one())
 
     monkeypatch.setattr(tasks, "_set_status", spy)
     with app.app_context():
-        execute_job(_queued_job(app, platform), retries_left=0)
+        execute_job(_queued_job(app, platform))
     assert seen[0] == "drafting" and "checking" in seen
     assert seen.index("drafting") < seen.index("checking")
 
@@ -100,18 +101,20 @@ def test_transient_errors_retry_then_fail_in_plain_words(
     fake_openai: FakeOpenAI,  # noqa: F811
 ) -> None:
     _use_fake_llm(app, fake_openai)
+    app.config["SETTINGS"].task_max_retries = 1  # a budget of two attempts
     fake_openai.reply_status(503).reply_status(503)
     with app.app_context():
         job_id = _queued_job(app, platform)
-        with pytest.raises(JobRetry):
-            execute_job(job_id, retries_left=1)
+        with pytest.raises(TransientGenerationError):
+            execute_job(job_id)
         job = session().get(GenerationJob, job_id)
         assert job is not None and job.status == "queued" and "Trying again" in (job.error_reason or "")
-        execute_job(job_id, retries_left=0)
+        execute_job(job_id)
         session().expire_all()
         job = session().get(GenerationJob, job_id)
         assert job is not None and job.status == "failed" and job.attempts == 2
         assert "We tried 2 times" in (job.error_reason or "")
+        assert len(fake_openai.chat_requests) == 2  # the SDK's own retries are off: 2 tries, 2 calls
         assert session().get(SequenceRow, job.sequence_id).status == "failed"  # type: ignore[union-attr]
 
 
@@ -124,7 +127,7 @@ def test_a_refusal_fails_at_once_without_retry(
     fake_openai.reply_refusal("I can't help with that.")
     with app.app_context():
         job_id = _queued_job(app, platform)
-        execute_job(job_id, retries_left=3)  # no JobRetry raised
+        execute_job(job_id)  # no retry raised
         job = session().get(GenerationJob, job_id)
         assert job is not None and job.status == "failed" and job.attempts == 1
         assert job.error_reason and "Traceback" not in job.error_reason
@@ -135,7 +138,7 @@ def test_task_rewrite_keeps_edits_made_while_it_ran(app: Flask, platform: dict[s
     with app.app_context():
         db = session()
         first = _queued_job(app, platform)
-        execute_job(first, retries_left=0)
+        execute_job(first)
         row = db.get(SequenceRow, db.get(GenerationJob, first).sequence_id)  # type: ignore[union-attr]
         assert row is not None
         base = Sequence.model_validate(queries.current_version(db, row).content)  # type: ignore[union-attr]
@@ -149,7 +152,7 @@ def test_task_rewrite_keeps_edits_made_while_it_ran(app: Flask, platform: dict[s
         db.add(SequenceVersion(sequence_id=row.id, number=2, content=edited.model_dump(mode="json"), source="edited"))
         row.current_version = 2
         db.commit()
-        execute_job(job.id, retries_left=0)
+        execute_job(job.id)
         db.expire_all()
         assert row.current_version == 3
         latest = Sequence.model_validate(queries.current_version(db, row).content)  # type: ignore[union-attr]
@@ -168,5 +171,5 @@ def test_a_deleted_sequence_is_not_generated(app: Flask, platform: dict[str, int
         job = session().get(GenerationJob, job_id)
         session().get(SequenceRow, job.sequence_id).deleted_at = utcnow()  # type: ignore[union-attr]
         session().commit()
-        execute_job(job_id, retries_left=0)
+        execute_job(job_id)
         assert job.status == "failed" and "deleted" in (job.error_reason or "")  # type: ignore[union-attr]

@@ -1,8 +1,9 @@
 """Starting generation jobs: redact first, save, then enqueue.
 
 The job row is committed before the message is published, so the worker always
-finds it; if the broker cannot be reached the job fails at once with a reason
-the teacher can act on.
+finds it. If the broker cannot be reached the job stays queued with the teacher's
+inputs, marked as not yet dispatched; the sweeper (``tasks.sweep``) hands it over
+when the broker is back.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from sqlalchemy.orm import Session
 from tool.generation.model import Sequence, SequenceRequest
 from tool.lti.launch import Launch
 from tool.lti.nrps import Member
-from tool.teacher import tasks
+from tool.teacher import job_states, tasks
+from tool.teacher.job_states import JobState
 from tool.teacher.models import GenerationJob, User
 from tool.teacher.models import Sequence as SequenceRow
 from tool.teacher.privacy import Person, Redactor
 
 log = logging.getLogger(__name__)
-BROKER_DOWN_REASON = (
-    "The background writer could not be reached, so nothing was started. "
-    "Please try again in a minute; if it keeps happening, tell your administrator."
+BROKER_DOWN_NOTE = (
+    "The background writer cannot be reached just now. Your request is saved and will start "
+    "by itself as soon as it is back; you do not need to type it again."
 )
 
 
@@ -95,28 +97,22 @@ def start_job(
     payload: dict[str, object] = {"request": request.model_dump(mode="json"), "sequence": None}
     if base is not None:
         payload["sequence"] = redactor.model(base).model_dump(mode="json")
+    job_states.supersede_stopped(db, row.id)
     job = GenerationJob(
         sequence_id=row.id,
         kind=kind,
         task_index=task_index,
         base_version=row.current_version if kind == "task" else None,
-        status="queued",
+        status=JobState.QUEUED,
         attempts=0,
         payload=payload,
         redactions=redactor.restorations(),
         created_by_id=created_by.id,
     )
     db.add(job)
-    if row.current_version is None:
-        row.status = "queued"
+    job_states.created(db, job)
     db.commit()
-    try:
-        tasks.enqueue(job.id)
-    except Exception:
-        log.exception("could not enqueue generation job %s", job.id)
-        job.status = "failed"
-        job.error_reason = BROKER_DOWN_REASON
-        if row.current_version is None:
-            row.status = "failed"
+    if not tasks.dispatch(db, job.id):
+        job.error_reason = BROKER_DOWN_NOTE
         db.commit()
     return job

@@ -11,14 +11,17 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tool.db import Base, utcnow
+from tool.teacher.job_states import ACTIVE, FINISHED, JobState
 
-JOB_STATES = ("queued", "drafting", "checking", "repairing", "ready", "failed")
-ACTIVE_JOB_STATES = frozenset({"queued", "drafting", "checking", "repairing"})
-FINISHED_JOB_STATES = frozenset({"ready", "failed"})
+# Kept for readers of the old names; tool.teacher.job_states owns the states and their transitions.
+JOB_STATES = tuple(JobState)
+ACTIVE_JOB_STATES = ACTIVE
+FINISHED_JOB_STATES = FINISHED
+STATUS_CHECK = "status IN ({})".format(", ".join(f"'{state}'" for state in JobState))
 
 
 def new_public_id() -> str:
@@ -62,6 +65,7 @@ class Sequence(Base):
     """One teacher's request for one student; its content lives in versions."""
 
     __tablename__ = "sequences"
+    __table_args__ = (CheckConstraint(STATUS_CHECK, name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -73,6 +77,7 @@ class Sequence(Base):
     target_label: Mapped[str | None] = mapped_column(String(120))
     # The SequenceRequest exactly as the teacher typed it (names included: it never leaves us).
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Derived from the newest job by tool.teacher.job_states (never written elsewhere).
     status: Mapped[str] = mapped_column(String(16), default="queued")
     current_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -109,6 +114,7 @@ class SequenceVersion(Base):
 
 class GenerationJob(Base):
     __tablename__ = "generation_jobs"
+    __table_args__ = (CheckConstraint(STATUS_CHECK, name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id"), index=True)
@@ -118,6 +124,13 @@ class GenerationJob(Base):
     base_version: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Running: the worker renews the lease; once it runs out the worker was lost (job_states).
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the message was handed to the broker; None = not yet (the broker was down).
+    dispatched_at: Mapped[datetime | None] = mapped_column()
+    # Times a lost worker's run was taken over (each also counts as an attempt).
+    recoveries: Mapped[int] = mapped_column(Integer, default=0)
     error_reason: Mapped[str | None] = mapped_column(Text)
     # What the generator receives, already redacted (see tool.teacher.privacy):
     # {"request": SequenceRequest, "sequence": Sequence | None (task jobs)}. The worker

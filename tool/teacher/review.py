@@ -19,12 +19,12 @@ from tool.generation.checker import check_sequence, passed_checks
 from tool.generation.ladders.library import family_by_id
 from tool.generation.model import CheckId, Finding, Sequence, SequenceRequest
 from tool.lti.session import launch_url
-from tool.teacher import forms, queries
+from tool.teacher import forms, job_states, queries
 from tool.teacher.access import launch, require_instructor
 from tool.teacher.blueprint import bp
 from tool.teacher.jobs import start_job
-from tool.teacher.models import ACTIVE_JOB_STATES, SequenceVersion
 from tool.teacher.models import Sequence as SequenceRow
+from tool.teacher.models import SequenceVersion
 from tool.teacher.roster import course_roster
 from tool.teacher.views import render_request_form, submit_request_form
 
@@ -61,7 +61,8 @@ def review(public_id: str) -> str:
             passed=passed,
             versions=queries.list_versions(db, row),
         )
-    context["active"] = job is not None and job.status in ACTIVE_JOB_STATES
+    context["active"] = job_states.blocks_new_job(job)
+    context["stopped"] = job is not None and job_states.lease_lost(job)
     context["ladder"] = _ladder_used(db, row)
     return render_template("teacher/review.html", **context)
 
@@ -90,7 +91,7 @@ def _save_version(db: Any, row: SequenceRow, edited: Sequence, source: str) -> S
     )
     db.add(version)
     row.current_version = number
-    row.status = "ready"
+    job_states.sync_sequence(db, row)  # derived: a sequence with a version is ready
     row.updated_at = utcnow()
     db.commit()
     return version
@@ -169,7 +170,7 @@ def history(public_id: str) -> str:
 
 def _no_active_job(db: Any, row: SequenceRow) -> bool:
     job = queries.latest_job(db, row)
-    return job is None or job.status not in ACTIVE_JOB_STATES
+    return not job_states.blocks_new_job(job)  # a job whose worker was lost does not block
 
 
 @bp.post("/s/<public_id>/regenerate")

@@ -17,7 +17,7 @@ from tool.generation.model import SequenceRequest
 from tool.lti.launch import Launch
 from tool.lti.nrps import Member
 from tool.lti.session import launch_url
-from tool.teacher import attention, forms, queries
+from tool.teacher import attention, forms, job_states, queries
 from tool.teacher.access import launch, require_instructor
 from tool.teacher.blueprint import STATUS_LABELS, bp
 from tool.teacher.jobs import start_job
@@ -144,10 +144,11 @@ def status(public_id: str) -> Response:
     job_status = job.status if job else row.status
     return jsonify(
         status=job_status,
-        label=STATUS_LABELS.get(job_status, job_status),
+        label=(job and job_states.label_for(job)) or STATUS_LABELS.get(job_status, job_status),
         reason=job.error_reason if job else None,
         kind=job.kind if job else None,
-        active=job_status in ACTIVE_JOB_STATES,
+        active=job_states.blocks_new_job(job) if job else job_status in ACTIVE_JOB_STATES,
+        stopped=job is not None and job_states.lease_lost(job),
         version=row.current_version,
     )
 
@@ -170,7 +171,7 @@ def retry(public_id: str) -> BaseResponse | tuple[str, int]:
         return render_request_form(
             "teacher/retry.html", values=values, errors=errors, roster=roster, row=row, job=job
         )
-    if job is not None and job.status in ACTIVE_JOB_STATES:
+    if job_states.blocks_new_job(job):  # a job whose worker was lost does not block
         return redirect(launch_url("teacher.review", public_id=row.public_id))
     row.inputs = parsed.model_dump(mode="json")
     start_job(db, current, row, created_by=queries.launch_user(db, current), roster=roster)

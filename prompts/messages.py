@@ -7,7 +7,10 @@ Layout, chosen for prompt caching and for safety:
 2. the user message: the teacher's fields last, each labelled inside a
    ``<teacher_input>`` block, with "not provided" for empty optional fields.
 
-Teacher text is data. Anything in it that looks like one of our delimiters is
+Teacher text is data: it travels only inside the delimited blocks, never in
+an instruction (a task is named by its number, not by the name the teacher
+may have edited). Anything in it that looks like one of our delimiters, drawn
+with any look-alike bracket, or like a chat-template control token, is
 defused so it cannot close the block early and pose as instructions.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 from prompts import PROMPT_VERSION, load, render
@@ -37,13 +41,33 @@ FIELD_LABELS: tuple[tuple[str, str], ...] = (
 _OUR_TAGS = (
     "teacher_input|reference_ladder|field|validation_error|findings|current_sequence|previous_task|next_task|sequence"
 )
-_TAG_LIKE = re.compile(rf"<(\s*/?\s*(?:{_OUR_TAGS})\b)", re.IGNORECASE)
+# "<" and its look-alikes that NFKC leaves alone (angle brackets, single guillemet, modifier and Canadian signs).
+_OPENERS = "<‹〈⟨❮˂ᐸ＜﹤"
+_TAG_LIKE = re.compile(rf"[{_OPENERS}](\s*/?\s*(?:{_OUR_TAGS})\b)", re.IGNORECASE)
+# Chat-template control tokens of common model families: ChatML and Llama 3 (<|im_start|>, <|eot_id|>),
+# Llama 2 / Mistral ([INST], <<SYS>>, <s>), Gemma (<start_of_turn>), Phi and Zephyr (<|user|>).
+_CONTROL_TOKENS = re.compile(
+    r"<\|[^<>|\n]{0,40}\|>|\[/?INST\]|<</?SYS>>|</?s>|<(?:start|end)_of_turn>|<\|(?:begin|end)_of_text\|>",
+    re.IGNORECASE,
+)
 
 Message = dict[str, str]
 
 
+def _inert_token(match: re.Match[str]) -> str:
+    """A control token spelled so no tokenizer reads it as one: its brackets become look-alikes."""
+    return match.group(0).translate(str.maketrans({"<": "‹", ">": "›", "[": "(", "]": ")", "|": "¦"}))
+
+
 def defuse(text: str) -> str:
-    """``text`` with our delimiter tags made inert (``<`` becomes ``‹``)."""
+    """``text`` made safe to quote inside one of our data blocks.
+
+    NFKC first, so full-width and compatibility forms (``＜／teacher_input＞``) read as what they
+    look like; then our delimiter tags, however their ``<`` is drawn, lose it (``‹``), and
+    chat-template control tokens lose their brackets.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL_TOKENS.sub(_inert_token, text)
     return _TAG_LIKE.sub(r"‹\1", text)
 
 
@@ -157,7 +181,6 @@ def regenerate_task_prompt(sequence: Sequence, task_index: int, version: str = P
         version,
         sequence=defuse(sequence.model_dump_json()),
         task_number=str(task_index + 1),
-        task_name=defuse(tasks[task_index].name),
         previous_task=dump(task_index - 1),
         next_task=dump(task_index + 1),
     )

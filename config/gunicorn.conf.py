@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 
 from config.settings import get_settings
+from tool.logging_setup import gunicorn_logconfig
 
 _settings = get_settings()
 
@@ -29,9 +30,11 @@ preload_app = False
 # Recycle workers now and then so a slow leak in a dependency never grows without bound.
 max_requests = 2000
 max_requests_jitter = 200
-# Access lines go through the same JSON logging as the app (tool/logging_setup.py); errors to stderr.
-accesslog = "-"
+# The app logs each request itself with its ids (tool/logging_setup.py), so no separate access log;
+# gunicorn's own lines (start, workers, signals) use the same format.
+accesslog = None
 errorlog = "-"
+logconfig_dict = gunicorn_logconfig(_settings)
 # No temporary files on the (read-only, non-root) image's disk for worker heartbeats.
 worker_tmp_dir = "/dev/shm"  # noqa: S108  (shared memory, not a world-writable /tmp file)
 proc_name = "stepping-stones-web"

@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     # Proxy addresses whose X-Forwarded-Proto gunicorn believes ("*" when only the proxy can reach the port).
     forwarded_allow_ips: str = "127.0.0.1"
 
+    # Logs: one JSON object per line on stderr (auto = JSON except in development, where lines are plain text).
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # Worker limits (seconds); hard > soft > the SDK timeout x (retries + 1).
     task_soft_time_limit: int = 300
     task_time_limit: int = 360
@@ -123,6 +127,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"production needs {', '.join(missing)} to be set")
             if self.devlms_enabled:
                 raise ValueError("the development LMS is never enabled in production: set SS_DEVLMS_ENABLED=0")
+            from config.production_checks import insecure_production_values
+
+            problems = insecure_production_values(self)
+            if problems:
+                raise ValueError("refusing insecure production settings: " + "; ".join(problems))
         if not self.database_url:
             self.database_url = f"sqlite:///{self.instance_dir / 'stepping-stones.sqlite'}"
         if not self.broker_url:

@@ -13,6 +13,7 @@ from config.settings import Settings, get_settings
 # Feature modules, each exposing ``init_app(app)``; imported inside the factory so
 # nothing is built at import time.
 FEATURES = (
+    "tool.health",
     "tool.lti.views",
     "tool.teacher.views",
     "tool.student.views",
@@ -41,8 +42,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         hops = settings.trusted_proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
 
-    from tool import db, db_resilience, kv_store, pages
+    from tool import db, db_resilience, kv_store, logging_setup, pages
 
+    logging_setup.init_app(app)  # first: every later hook and log line gets the request's ids
     db.init_app(app)
     app.extensions["kv_store"] = kv_store.make_store(settings.cache_url, app.extensions["db_engine"])
     pages.init_app(app)

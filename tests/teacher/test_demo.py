@@ -15,7 +15,8 @@ def test_demo_refuses_production(monkeypatch: pytest.MonkeyPatch, tmp_path) -> N
         "SS_ENV": "production",
         "SS_INSTANCE_DIR": str(tmp_path),
         "SS_SECRET_KEY": "x" * 40,
-        "SS_KEY_ENCRYPTION_KEY": "k",
+        "SS_KEY_ENCRYPTION_KEY": "x" * 43 + "=",  # a well-formed Fernet key: only the demo guard refuses
+        "SS_BASE_URL": "https://tool.example.org",
         "SS_DATABASE_URL": "postgresql+psycopg://127.0.0.1/none",
         "SS_BROKER_URL": "redis://127.0.0.1:1/0",
         "SS_CACHE_URL": "redis://127.0.0.1:1/1",

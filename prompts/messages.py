@@ -54,9 +54,12 @@ _CONTROL_TOKENS = re.compile(
 Message = dict[str, str]
 
 
+_INERT = str.maketrans("<>[]|", "‹›()¦")
+
+
 def _inert_token(match: re.Match[str]) -> str:
     """A control token spelled so no tokenizer reads it as one: its brackets become look-alikes."""
-    return match.group(0).translate(str.maketrans({"<": "‹", ">": "›", "[": "(", "]": ")", "|": "¦"}))
+    return match.group(0).translate(_INERT)
 
 
 def defuse(text: str) -> str:

@@ -126,6 +126,21 @@ def _link_row(platform: Platform, tool: Tool, link: Link) -> str:
     )
 
 
+def _hidden_from_chooser(platform: Platform, tool: Tool) -> str:
+    """Moodle 4.5: a preconfigured tool teachers cannot add until "Show in activity chooser" is on."""
+    action = f"{platform.prefix}/admin/tools/{escape(tool.client_id)}/chooser"
+    return (
+        f'<p class="chooser-hidden" data-client-id="{escape(tool.client_id)}">Not in the activity chooser: '
+        "teachers cannot add it to a course yet.</p>"
+        f'<form method="post" action="{action}" style="display:inline"><input type="hidden" name="scope" '
+        'value="course"><input type="hidden" name="show" value="1"><button>Show in activity chooser '
+        "(this course: More › LTI External tools)</button></form>"
+        f'<form method="post" action="{action}" style="display:inline"><input type="hidden" name="scope" '
+        'value="site"><input type="hidden" name="show" value="1"><button>Show in activity chooser and as a '
+        "preconfigured tool (site administration)</button></form>"
+    )
+
+
 def _platform_section(platform: Platform) -> str:
     parts = [
         f"<h2>{escape(platform.flavour.title())} <small>{escape(platform.issuer)}</small></h2>",
@@ -150,6 +165,9 @@ def _platform_section(platform: Platform) -> str:
             continue
         links = [link for link in platform.links.values() if link.client_id == tool.client_id]
         parts.append("<ul>" + "".join(_link_row(platform, tool, link) for link in links) + "</ul>")
+        if platform.is_moodle and not tool.in_chooser:
+            parts.append(_hidden_from_chooser(platform, tool))
+            continue
         placements = CANVAS_DL_PLACEMENTS if not platform.is_moodle else ("ContentArea",)
         parts.append(
             "".join(

@@ -2,7 +2,9 @@
 
 Canvas wants the registration token as a bearer on the configuration GET too;
 Moodle does not. Moodle insists the tool's ``domain`` equal target_link_uri's
-host:port and leaves the new tool pending until an admin activates it.
+host:port, leaves the new tool pending until an admin activates it, and keeps it
+out of the activity chooser until the admin (site-wide) or a teacher (per course)
+switches "Show in activity chooser" on.
 """
 
 from __future__ import annotations
@@ -214,6 +216,10 @@ def registration(platform: Platform) -> Response:
             domain=config.get("domain"),
         )
         tool.registration = body
+        if platform.is_moodle:
+            # Moodle 4.5 makes a site-wide preconfigured tool that is NOT in the activity chooser: teachers
+            # see nothing until the admin (site-wide) or the teacher (per course) switches it on.
+            tool.coursevisible = 1
         platform.changed()
         answer = {**body, "client_id": tool.client_id, "scope": " ".join(granted)}
         answer[TOOL_CONFIG] = dict(config)
@@ -222,8 +228,31 @@ def registration(platform: Platform) -> Response:
         return json_response(answer)
 
 
+def set_chooser(platform: Platform, client_id: str) -> Response:
+    """POST /moodle/admin/tools/<client_id>/chooser: ``scope=site`` (the admin's "Tool configuration usage")
+    or ``scope=course`` (the teacher's "Show in activity chooser"), ``show=1|0``."""
+    scope, show = request.values.get("scope", ""), request.values.get("show", "") == "1"
+    if scope not in ("site", "course"):
+        return json_error(400, "invalid_request", "scope must be site or course")
+    with platform.lock:
+        tool = platform.tools.get(client_id)
+        if tool is None:
+            return json_error(404, "not_found", f"no tool {client_id!r}")
+        if scope == "site":
+            tool.coursevisible = 2 if show else 1
+        else:
+            tool.course_chooser = show
+        platform.changed()
+        shown = tool.in_chooser
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        return json_response({"client_id": client_id, "in_chooser": shown})
+    return redirect("/", code=303)  # type: ignore[return-value]
+
+
 def register(app: Flask, platform: Platform) -> None:
     from devlms.app import bind
+
+    bind(app, platform, "/admin/tools/<client_id>/chooser", "set_chooser", set_chooser, ["POST"])
 
     bind(app, platform, "/admin/register", "admin_register", admin_register, ["GET"])
     bind(app, platform, platform.paths.openid_configuration, "openid_configuration", openid_configuration, ["GET"])

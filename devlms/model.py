@@ -90,6 +90,18 @@ class Tool:
     placements: list[str] = field(default_factory=list)
     domain: str | None = None
     registration: dict[str, Any] | None = None
+    # Moodle's "Tool configuration usage" (coursevisible): 0 hidden, 1 preconfigured tool only (what Dynamic
+    # Registration makes: teachers do not see it), 2 also in the activity chooser. Canvas tools are always offered.
+    coursevisible: int = 2
+    # Moodle 4.3+: the course's own "Show in activity chooser" switch (More › LTI External tools); None = site's.
+    course_chooser: bool | None = None
+
+    @property
+    def in_chooser(self) -> bool:
+        """Whether a teacher sees the tool when adding an activity to the course."""
+        if self.coursevisible == 0:
+            return False
+        return self.course_chooser if self.course_chooser is not None else self.coursevisible == 2
 
     @property
     def sends_name(self) -> bool:

@@ -262,7 +262,7 @@ class ToolDynamicRegistration(DynamicRegistration):
                 token_audience=_opt_str(openid_configuration.get("authorization_server")),
                 platform_family=_family(openid_configuration),
                 granted_scopes=granted,
-                name=product[:255] or issuer,
+                name=(f"{product.title()} at {urlsplit(issuer).netloc}" if product else issuer)[:255],
                 deployment_ids=(str(deployment_id),) if deployment_id else (),
                 deployments_active=start_active,
                 # Never let an unauthenticated registration replace the keys of one we trust.

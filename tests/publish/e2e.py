@@ -125,6 +125,66 @@ class LmsWorld:
         assert done.status_code == 200, done.text[:1000]
         return done
 
+    def publish_by_ags(self, token: str, **plan: str) -> None:
+        """Canvas: the teacher's publish form, then the publishing job run here (no worker process)."""
+        from tool.publish.tasks import execute_publish
+
+        data = {"lt": token, "mode": "mastery", "spacing_days": "3", "timezone": "Europe/London", **plan}
+        response = self.app.test_client().post(f"/teacher/sequences/{self.sequence_public_id}/publish", data=data)
+        assert response.status_code == 303, response.get_data(True)[:2000]
+        with self.app.app_context():
+            assert execute_publish(self.publication().id) == "done"
+
+    def publication(self) -> Any:
+        """The sequence's publication as the database holds it now (with its steps)."""
+        from tool.publish import progress
+
+        with self.app.app_context():
+            session = db.session()
+            session.expire_all()
+            seq = session.scalars(select(Sequence).where(Sequence.public_id == self.sequence_public_id)).one()
+            publication = progress.get_publication(session, seq.id)
+            assert publication is not None
+            for step in publication.steps:
+                _ = step.progress
+            return publication
+
+    def progress_page(self, token: str) -> str:
+        page = self.app.test_client().get(
+            f"/teacher/sequences/{self.sequence_public_id}/progress", query_string={"lt": token}
+        )
+        assert page.status_code == 200, page.get_data(True)[:2000]
+        return page.get_data(True)
+
+    def teacher_post(self, token: str, path: str, **data: str) -> Any:
+        response = self.app.test_client().post(
+            f"/teacher/sequences/{self.sequence_public_id}/{path}", data={"lt": token, **data}
+        )
+        assert response.status_code in (200, 303), response.get_data(True)[:2000]
+        return response
+
+    def new_version(self, edit: Callable[[Any], None]) -> int:
+        """The teacher saves a new version: ``edit`` changes a copy of the current content."""
+        from tool.generation.model import Sequence as Content
+
+        with self.app.app_context(), db.transaction() as s:
+            seq = s.scalars(select(Sequence).where(Sequence.public_id == self.sequence_public_id)).one()
+            current = s.scalars(
+                select(SequenceVersion).where(
+                    SequenceVersion.sequence_id == seq.id, SequenceVersion.number == seq.current_version
+                )
+            ).one()
+            content = Content.model_validate(current.content)
+            edit(content)
+            number = (seq.current_version or 0) + 1
+            s.add(
+                SequenceVersion(
+                    sequence_id=seq.id, number=number, content=content.model_dump(mode="json"), source="edited"
+                )
+            )
+            seq.current_version = number
+            return number
+
     def assignments(self) -> list[Any]:
         with self.platform.lock:
             return [link for link in self.platform.links.values() if link.created_by != "registration"]

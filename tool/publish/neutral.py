@@ -45,6 +45,12 @@ def next_set_name(taken: Iterable[str | None]) -> str:
     raise SetNameError("This course has too many sets: type a name for this one.")
 
 
+def _same_word(one: str, other: str) -> bool:
+    """Equal, or one a form of the other ("paragraph" / "paragraphs", "writ" / "writing")."""
+    shorter, longer = sorted((one, other), key=len)
+    return shorter == longer or (len(shorter) >= 4 and longer.startswith(shorter))
+
+
 def check_set_name(name: str, *, private_words: Iterable[str], taken: Iterable[str | None]) -> str:
     """The cleaned set name, or ``SetNameError``: short, plain, unused, and naming nobody."""
     cleaned = " ".join(name.split())
@@ -56,7 +62,7 @@ def check_set_name(name: str, *, private_words: Iterable[str], taken: Iterable[s
         )
     words = {word.casefold() for word in re.findall(r"[A-Za-z]{3,}", cleaned)}
     private = {word.casefold() for text in private_words for word in re.findall(r"[A-Za-z]{3,}", text)}
-    if words & private:
+    if any(_same_word(word, other) for word in words for other in private):
         raise SetNameError(
             "Everyone in the course can read the set name: choose one that does not name the student or the skill."
         )

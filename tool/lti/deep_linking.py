@@ -87,6 +87,6 @@ def deep_linking_form(
         f'<form id="ss-deep-link" method="post" action="{escape(action)}">'
         f'<input type="hidden" name="JWT" value="{escape(token)}">'
         "<noscript><button type=\"submit\">Return to your course</button></noscript></form>"
-        "<script>document.getElementById('ss-deep-link').submit();</script>"
+        '<script src="/static/auto-submit.js"></script>'
         "</body></html>"
     )

@@ -20,6 +20,7 @@ from tool.lti.message_launch import STORAGE_FIELD, STORAGE_TRIED_FIELD, LaunchRe
 from tool.lti.oidc import start_login
 from tool.lti.runtime import get_runtime, init_runtime
 from tool.lti.session import TOKEN_PARAM, claim_session
+from tool.ratelimit import limit_endpoint
 
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 
@@ -96,3 +97,6 @@ def _with_token(path: str, token: str, **extra: str) -> str:
 def init_app(app: Flask) -> None:
     init_runtime(app)
     app.register_blueprint(bp)
+    settings = app.config["SETTINGS"]
+    for endpoint in ("lti.login", "lti.launch"):
+        limit_endpoint(app, endpoint, settings.rate_limit_lti)

@@ -195,3 +195,13 @@ def test_usage_per_deployment_is_shown(client, app, platform):
     page = client.get("/admin/").get_data(as_text=True)
     row = re.search(r'<tr data-deployment="dep-1".*?</tr>', page, re.S)
     assert row and "never" not in row.group(0) and "UTC" in row.group(0)  # the launch was recorded
+
+
+def test_a_platform_admins_pages_link_to_the_console_and_a_teachers_do_not(client, app, platform):
+    register(app, platform)
+    admin = launch(client, platform, **{LTI + "roles": ADMIN_ROLES})
+    page = client.get(admin.headers["Location"]).get_data(as_text=True)
+    assert 'id="admin-console-link"' in page and "/admin/?lt=" in page
+    teacher = launch(client, platform, **{LTI + "roles": TEACHER_ROLES})
+    page = client.get(teacher.headers["Location"]).get_data(as_text=True)
+    assert 'id="admin-console-link"' not in page

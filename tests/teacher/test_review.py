@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -20,22 +22,66 @@ FINDING = {
     "evidence": "Well done, <b>superstar</b>!",
     "task_index": 1,
 }
+CONSIDER = {
+    "check": "d",
+    "message": "The script does not name the strategy.",
+    "location": "Task 4 › Teacher script after success",
+    "task_index": 3,
+    "severity": "consider",
+}
+OVERALL = {
+    "check": "e",
+    "message": "A reward is suggested.",
+    "location": "Task 9 › Teacher script after success",
+    "task_index": 8,
+    "severity": "must_fix",
+}
 
 
-def test_review_shows_the_seed_structure_checks_and_teacher_only_text(
+def test_review_in_plain_words_with_an_honest_summary(
     app: Flask, client: FlaskClient, make_launch: MakeLaunch, platform: dict[str, int]
 ) -> None:
-    public_id = make_sequence(app, platform, findings=[FINDING])
+    public_id = make_sequence(app, platform, findings=[FINDING, CONSIDER, OVERALL])
     html = client.get(f"/teacher/s/{public_id}", query_string={"lt": make_launch()}).get_data(as_text=True)
-    for heading in ("Efficacy diagnostic", "Task sequence", "Attribution coaching guide", "Long-term plan", "Cautions"):
+    for heading in (
+        "Why they avoid it",
+        "The steps",
+        "What to say, and what not to",
+        "After the last step",
+        "Cautions",
+    ):
         assert heading in html
+    # The source document's headings are there only behind the "show the research terms" switch.
+    assert 'id="show-terms"' in html
+    assert '<span class="term"> (Efficacy Diagnostic)</span>' in html
+    visible = re.sub(r'<span class="term">.*?</span>', "", html)
+    for research in (
+        "Efficacy Diagnostic",
+        "Task Sequence",
+        "Attribution Coaching",
+        "(a)",
+        "(e) ",
+        "mastery experience",
+    ):
+        assert research not in visible.replace('value="mastery experience"', ""), research
     for n, task in enumerate(SEQUENCE["tasks"], start=1):
-        assert f"Task {n}: {task['name']}" in html
-    assert "Teacher script after success" in html and "If the student struggles" in html
-    # Flag with escaped quoted evidence on task 2; passed checks listed; other tasks clean.
+        assert f"Step {n}: {task['name']}" in html and f'href="#task-{n - 1}"' in html
+    assert "What to say when it goes well" in html and "If the student struggles" in html
+    # The summary counts must-fix and worth-a-look findings and links to each; none is dropped.
+    assert re.search(r"Checks: <span class=\"flag\">2 must fix</span> · 1 worth a look", html)
+    for n in (1, 2, 3):
+        assert html.count(f'href="#finding-{n}"') == 1 and html.count(f'id="finding-{n}"') == 1
+    # The finding on a task that no longer exists is shown in the summary, in plain words.
+    assert "Step 9 › What to say when it goes well" in html
+    # Passing checks: one line.
+    assert html.count("✓ Passed:") == 1 and "an easy first step" in html
+    # Escaped evidence; the flagged step is open, later clean steps are folded.
     assert "Well done, &lt;b&gt;superstar&lt;/b&gt;!" in html and "<b>superstar</b>" not in html
-    assert "(a) The first task is virtually certain to succeed" in html
-    assert html.count("No flags for this task.") == len(SEQUENCE["tasks"]) - 1
+    assert re.search(r'<details class="card task" id="task-0" open>', html)
+    assert re.search(r'<details class="card task" id="task-1" open>', html)
+    assert re.search(r'<details class="card task" id="task-2">', html)
+    # What the student sees, as they see it.
+    assert "Work through card 1 on your own whiteboard." in html and "What the student sees" in html
     # The way on to publishing and progress, carrying the launch token.
     assert f"/teacher/sequences/{public_id}/progress?lt=" in html
 
@@ -62,6 +108,8 @@ def test_editing_a_task_saves_a_rechecked_version_and_a_diff(
     data.update(lt=lt, teacher_script="You're so clever! Great job!", sources="mastery experience")
     response = client.post(url, data=data)
     assert response.status_code == 302 and response.headers["Location"].endswith("#task-1")
+    saved = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved as a new version." in saved
     with app.app_context():
         row = session().scalars(select(Sequence).where(Sequence.public_id == public_id)).one()
         assert row.current_version == 2
@@ -71,8 +119,11 @@ def test_editing_a_task_saves_a_rechecked_version_and_a_diff(
         # Re-checked on save: ability praise in a teacher script is flagged on that task.
         assert any(f["task_index"] == 1 for f in version.findings), version.findings
     history = client.get(f"/teacher/s/{public_id}/history", query_string={"lt": lt}).get_data(as_text=True)
-    assert "+" in history and "You&#39;re so clever! Great job!" in history
-    assert "Changes from version 1 to version 2" in history
+    assert "What changed from version 1 to version 2" in history
+    # Field by field, in plain words, with the changed words marked; no raw diff.
+    assert "Step 2 · What to say when it goes well" in history
+    assert "<ins>You&#39;re so clever! Great job!</ins>" in history
+    assert "@@" not in history and "Edited" in history and "Tina Teacher" in history
 
 
 def test_an_invalid_edit_keeps_the_text_and_names_the_field(
@@ -95,8 +146,13 @@ def test_duplicate_copies_inputs_for_a_new_student_and_queues_a_fresh_generation
     lt = make_launch()
     page = client.get(f"/teacher/s/{public_id}/duplicate", query_string={"lt": lt}).get_data(as_text=True)
     assert "Solving two-step equations" in page  # inputs copied into the form
-    data = {"lt": lt, "target_label": "Jonah", "target_skill": "Solving two-step equations",
-            "student_level": "Year 9", "current_avoidance": "Says maths is pointless and stops."}
+    data = {
+        "lt": lt,
+        "target_label": "Jonah",
+        "target_skill": "Solving two-step equations",
+        "student_level": "Year 9",
+        "current_avoidance": "Says maths is pointless and stops.",
+    }
     response = client.post(f"/teacher/s/{public_id}/duplicate", data=data)
     assert response.status_code == 302
     with app.app_context():
@@ -132,7 +188,7 @@ def test_regenerate_task_queues_one_task_job_and_shows_progress(
         assert (job.kind, job.task_index, job.base_version) == ("task", 2, 1)
         assert job.payload["sequence"]["tasks"][2]["name"] == SEQUENCE["tasks"][2]["name"]
     html = client.get(f"/teacher/s/{public_id}", query_string={"lt": lt}).get_data(as_text=True)
-    assert "Writing task 3" in html and "Task 1:" in html  # old version still shown under the progress
+    assert "Writing task 3" in html and "Step 1:" in html  # old version still shown under the progress
     # A second click while the job runs does not queue another.
     client.post(f"/teacher/s/{public_id}/tasks/2/regenerate", data={"lt": lt})
     with app.app_context():

@@ -87,23 +87,30 @@ REQUEST_FIELD_NAMES = (*(f.name for f in REQUEST_FIELDS), LADDER_FIELD)
 TASK_FIELDS: tuple[Field, ...] = (
     Field("name", "Task name", "", "", required=True, multiline=False),
     Field("student_does", "What the student does", "", "", required=True),
-    Field("why_it_builds_efficacy", "Why this builds efficacy", "", "", required=True),
+    Field("why_it_builds_efficacy", "Why it builds confidence", "", "", required=True),
     Field("success_looks_like", "Success looks like", "", "", required=True),
-    Field("teacher_script", "Teacher script after success", "Teacher only.", "", required=True),
-    Field("if_struggles", "If the student struggles", "Teacher only.", "", required=True),
-    Field("student_instructions", "Student instructions", "Shown to the student; second person.", ""),
-    Field("increment", "What changed from the previous task", "", ""),
+    Field(
+        "teacher_script", "What to say when it goes well", "Your words; the student never sees this.", "", required=True
+    ),
+    Field("if_struggles", "If the student struggles", "For you; the student never sees this.", "", required=True),
+    Field(
+        "student_instructions",
+        "What the student sees",
+        'The only text the student reads for this step; write to them ("you").',
+        "",
+    ),
+    Field("increment", "One step up from the last", "", ""),
 )
 OVERVIEW_FIELDS: tuple[Field, ...] = (
     Field("title_skill", "Heading skill", "", "", required=True, multiline=False),
     Field("target_skill", "Target skill", "", "", required=True),
-    Field("current_avoidance", "Current avoidance", "", "", required=True),
+    Field("current_avoidance", "What they do instead", "", "", required=True),
     Field("student_level", "For", "", "", required=True, multiline=False),
 )
 DIAGNOSTIC_FIELDS: tuple[Field, ...] = (
-    Field("primary_barrier", "Primary barrier", "", "", required=True),
-    Field("starting_point", "Starting point", "", "", required=True),
-    Field("sequence_strategy", "Sequence strategy", "", "", required=True),
+    Field("primary_barrier", "What holds them back", "", "", required=True),
+    Field("starting_point", "What they can already do", "", "", required=True),
+    Field("sequence_strategy", "How the steps build confidence", "", "", required=True),
 )
 SOURCES = tuple(Source)
 

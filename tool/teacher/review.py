@@ -1,12 +1,12 @@
-"""Reviewing a sequence: the rendered document with its checks, edits, diffs,
-regeneration, duplication and deletion. Teacher-only text (scripts, "if the
-student struggles") is shown here and nowhere a student can reach.
+"""Reviewing a sequence: the rendered document with an honest checks summary, edits,
+regeneration, duplication and deletion (history and restore: ``tool.teacher.history``).
+Teacher-only text (scripts, "if the student struggles") is shown here and nowhere a
+student can reach.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from flask import redirect, render_template, request
@@ -19,6 +19,7 @@ from tool.generation.checker import check_sequence, passed_checks
 from tool.generation.ladders.library import family_by_id
 from tool.generation.model import CheckId, Finding, Sequence, SequenceRequest
 from tool.lti.session import launch_url
+from tool.student.views import for_student
 from tool.teacher import forms, job_states, queries
 from tool.teacher.access import launch, require_instructor
 from tool.teacher.blueprint import bp
@@ -29,18 +30,82 @@ from tool.teacher.roster import course_roster
 from tool.teacher.views import render_request_form, submit_request_form
 
 
-def _findings(version: SequenceVersion) -> tuple[dict[int, list[Finding]], list[Finding], list[CheckId]]:
-    """(findings per task, findings for the whole sequence, the checks a-f that passed)."""
+@dataclass(frozen=True)
+class Shown:
+    """A finding with the anchor where the page shows it (every finding gets one: nothing is dropped)."""
+
+    anchor: str
+    finding: Finding
+    task_index: int | None  # the task it is shown in; None: in the checks summary
+
+    @property
+    def must_fix(self) -> bool:
+        return self.finding.severity == "must_fix"
+
+
+@dataclass(frozen=True)
+class Checks:
+    shown: list[Shown]
+    passed: list[CheckId]
+
+    @property
+    def must_fix(self) -> list[Shown]:
+        return [s for s in self.shown if s.must_fix]
+
+    @property
+    def consider(self) -> list[Shown]:
+        return [s for s in self.shown if not s.must_fix]
+
+    @property
+    def overall(self) -> list[Shown]:
+        return [s for s in self.shown if s.task_index is None]
+
+    def for_task(self, index: int) -> list[Shown]:
+        return [s for s in self.shown if s.task_index == index]
+
+
+def checks_of(version: SequenceVersion, task_count: int) -> Checks:
+    """Every stored finding, must-fix first, each with its anchor; a finding pointing at a task
+    that no longer exists is shown in the summary rather than lost."""
     findings = [Finding.model_validate(raw) for raw in version.findings or []]
-    per_task: dict[int, list[Finding]] = defaultdict(list)
-    overall: list[Finding] = []
-    for finding in findings:
-        if finding.task_index is None:
-            overall.append(finding)
-        else:
-            per_task[finding.task_index].append(finding)
+    ordered = sorted(
+        findings, key=lambda f: (f.severity != "must_fix", f.task_index if f.task_index is not None else -1)
+    )
+    shown = [
+        Shown(
+            f"finding-{n}",
+            finding,
+            finding.task_index if finding.task_index is not None and 0 <= finding.task_index < task_count else None,
+        )
+        for n, finding in enumerate(ordered, start=1)
+    ]
     passed: list[CheckId] = [check for check in passed_checks(findings) if check != "format"]
-    return per_task, overall, passed
+    return Checks(shown, passed)
+
+
+def unchanged_rewrite(db: Any, row: SequenceRow, version: SequenceVersion, job: Any) -> dict[str, Any] | None:
+    """When the newest version is a one-task rewrite that changed nothing: which task, and why."""
+    if job is None or job.kind != "task" or job.status != "ready" or version.job_id != job.id:
+        return None
+    if job.task_index is None or job.base_version is None:
+        return None
+    try:
+        before = Sequence.model_validate(queries.get_version(db, row, job.base_version).content)
+    except NotFound:
+        return None
+    after = Sequence.model_validate(version.content)
+    index = job.task_index
+    if index >= len(after.tasks) or index >= len(before.tasks) or after.tasks[index] != before.tasks[index]:
+        return None
+    meta = version.meta or {}
+    ladder = meta.get("ladder") or {}
+    alternatives = [family_by_id(fid) for fid in ladder.get("alternatives") or []]
+    return {
+        "task": index + 1,
+        "offline": meta.get("backend") == "offline",
+        "guided": bool(ladder) and not ladder.get("family_id"),
+        "alternatives": [f.name for f in alternatives if f is not None][:3],
+    }
 
 
 @bp.get("/s/<public_id>")
@@ -53,13 +118,13 @@ def review(public_id: str) -> str:
     names = queries.teacher_names(db, row, version)
     context: dict[str, Any] = {"row": row, "job": job, "version": version, "names": names}
     if version is not None:
-        per_task, overall, passed = _findings(version)
+        seq = Sequence.model_validate(version.content)
         context.update(
-            seq=Sequence.model_validate(version.content),
-            per_task=per_task,
-            overall=overall,
-            passed=passed,
+            seq=seq,
+            checks=checks_of(version, len(seq.tasks)),
             versions=queries.list_versions(db, row),
+            unchanged=unchanged_rewrite(db, row, version, job),
+            for_student=for_student,
         )
     context["active"] = job_states.blocks_new_job(job)
     context["stopped"] = job is not None and job_states.lease_lost(job)
@@ -77,7 +142,10 @@ def _ladder_used(db: Any, row: SequenceRow) -> dict[str, Any] | None:
     return None
 
 
-def _save_version(db: Any, row: SequenceRow, edited: Sequence, source: str) -> SequenceVersion:
+def save_version(
+    db: Any, row: SequenceRow, edited: Sequence, source: str, meta: dict[str, Any] | None = None
+) -> SequenceVersion:
+    """A new version (checked again) that becomes the current one; nothing older is touched."""
     findings = check_sequence(edited, SequenceRequest.model_validate(row.inputs))
     number = queries.next_version_number(db, row)
     version = SequenceVersion(
@@ -85,7 +153,7 @@ def _save_version(db: Any, row: SequenceRow, edited: Sequence, source: str) -> S
         number=number,
         content=edited.model_dump(mode="json"),
         findings=[f.model_dump(mode="json") for f in findings],
-        meta=None,
+        meta=meta,
         source=source,
         created_by_id=queries.launch_user(db, launch()).id,
     )
@@ -116,8 +184,8 @@ def edit(public_id: str, section: str) -> BaseResponse | tuple[str, int]:
         except ValidationError as exc:
             errors = forms.errors_by_field(exc, prefix=_prefix(section))
         else:
-            _save_version(db, row, edited, "edited")
-            return redirect(launch_url("teacher.review", public_id=row.public_id) + f"#{section}")
+            save_version(db, row, edited, "edited")
+            return redirect(launch_url("teacher.review", public_id=row.public_id, done="saved") + f"#{section}")
     return (
         render_template(
             "teacher/edit.html",
@@ -128,6 +196,7 @@ def edit(public_id: str, section: str) -> BaseResponse | tuple[str, int]:
             errors=errors,
             fields=forms,
             phrases_text=forms.phrases_text,
+            names=queries.teacher_names(db, row, version),
         ),
         422 if errors else 200,
     )
@@ -139,33 +208,6 @@ def _prefix(section: str) -> tuple[Any, ...]:
     if section.startswith("task-"):
         return ("tasks", int(section[5:]))
     return ()
-
-
-@bp.get("/s/<public_id>/history")
-@require_instructor
-def history(public_id: str) -> str:
-    """Versions, and a line diff of two of them (default: the last two)."""
-    from tool.generation.markdown import render_markdown
-
-    db = session()
-    row = queries.get_sequence(db, launch(), public_id)
-    versions = queries.list_versions(db, row)
-    diff: list[str] = []
-    old = new = None
-    if versions:
-        new = queries.get_version(db, row, request.args.get("b", type=int) or versions[0].number)
-        default_old = versions[1].number if len(versions) > 1 else new.number
-        old = queries.get_version(db, row, request.args.get("a", type=int) or default_old)
-        diff = list(
-            difflib.unified_diff(
-                render_markdown(Sequence.model_validate(old.content)).splitlines(),
-                render_markdown(Sequence.model_validate(new.content)).splitlines(),
-                fromfile=f"version {old.number}",
-                tofile=f"version {new.number}",
-                lineterm="",
-            )
-        )
-    return render_template("teacher/history.html", row=row, versions=versions, diff=diff, old=old, new=new)
 
 
 def _no_active_job(db: Any, row: SequenceRow) -> bool:
@@ -182,7 +224,7 @@ def regenerate(public_id: str) -> BaseResponse:
     row = queries.get_sequence(db, current, public_id)
     if _no_active_job(db, row):
         start_job(db, current, row, created_by=queries.launch_user(db, current), roster=course_roster(current))
-    return redirect(launch_url("teacher.review", public_id=row.public_id))
+    return redirect(launch_url("teacher.review", public_id=row.public_id, done="rewriting"))
 
 
 @bp.post("/s/<public_id>/tasks/<int:index>/regenerate")
@@ -209,7 +251,7 @@ def regenerate_task(public_id: str, index: int) -> BaseResponse:
             task_index=index,
             base=seq,
         )
-    return redirect(launch_url("teacher.review", public_id=row.public_id) + f"#task-{index}")
+    return redirect(launch_url("teacher.review", public_id=row.public_id, done="rewriting") + f"#task-{index}")
 
 
 @bp.route("/s/<public_id>/duplicate", methods=["GET", "POST"])
@@ -239,4 +281,4 @@ def delete(public_id: str) -> BaseResponse | str:
         return render_template("teacher/delete.html", row=row)
     row.deleted_at = utcnow()
     db.commit()
-    return redirect(launch_url("teacher.index"))
+    return redirect(launch_url("teacher.index", done="deleted"))

@@ -112,7 +112,7 @@ def submit_request_form(
         return render_request_form(template, values=values, errors=errors, roster=roster, **extra)
     row = create_sequence(db, current, parsed, target_user, label)
     start_job(db, current, row, created_by=row.created_by, roster=roster)
-    return redirect(launch_url("teacher.review", public_id=row.public_id))
+    return redirect(launch_url("teacher.review", public_id=row.public_id, done="writing"))
 
 
 def create_sequence(
@@ -175,10 +175,10 @@ def retry(public_id: str) -> BaseResponse | tuple[str, int]:
         return redirect(launch_url("teacher.review", public_id=row.public_id))
     row.inputs = parsed.model_dump(mode="json")
     start_job(db, current, row, created_by=queries.launch_user(db, current), roster=roster)
-    return redirect(launch_url("teacher.review", public_id=row.public_id))
+    return redirect(launch_url("teacher.review", public_id=row.public_id, done="writing"))
 
 
 def init_app(app: Flask) -> None:
-    from tool.teacher import review, wording  # noqa: F401  (register their routes and helpers on bp)
+    from tool.teacher import history, review, wording  # noqa: F401  (register their routes and helpers on bp)
 
     app.register_blueprint(bp)

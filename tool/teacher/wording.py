@@ -11,6 +11,7 @@ it sends one, else the browser's) and the one-line notices after an action.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,7 +102,7 @@ def term(plain: str, research: str) -> Markup:
     """The plain words, with the research term beside them for the "show the research terms" switch."""
     if plain == research:
         return escape(plain)
-    return Markup('{} <span class="term">({})</span>').format(plain, research)
+    return Markup('{}<span class="term"> ({})</span>').format(plain, research)
 
 
 def section(key: str) -> Markup:
@@ -120,6 +121,14 @@ def check_label(key: str) -> Markup:
 def source_label(value: str) -> Markup:
     plain, research = SOURCES.get(value, (value, value))
     return term(plain, research)
+
+
+def plain_location(location: str) -> str:
+    """A finding's place ("Efficacy Diagnostic › Primary barrier", "Task 2 › …") in the page's words."""
+    for plain, research in (*SECTIONS.values(), *FIELDS.values()):
+        if research != plain:
+            location = location.replace(research, plain)
+    return re.sub(r"\bTask (\d+)", r"Step \1", location)
 
 
 def platform_zone(launch: Launch | None) -> ZoneInfo | None:
@@ -163,6 +172,8 @@ def _wording() -> dict[str, Any]:
         "field_label": field_label,
         "check_label": check_label,
         "source_label": source_label,
+        "plain_location": plain_location,
+        "plain_sections": {key: plain for key, (plain, _) in SECTIONS.items()},
         "short_checks": SHORT_CHECKS,
         "version_sources": SOURCE_OF_VERSION,
         "when": lambda value: when(value, zone),

@@ -26,7 +26,17 @@
       })
       .then(function (data) {
         show(data);
-        if (!data.active) { window.location.reload(); return; }
+        if (!data.active) {
+          // Reload without the "has started" notice: the page now shows the result.
+          var next = new URL(window.location.href);
+          if (next.searchParams.has("done")) {
+            next.searchParams.delete("done");
+            window.location.replace(next.toString());
+          } else {
+            window.location.reload();
+          }
+          return;
+        }
         delay = 1000;
         window.setTimeout(poll, delay);
       })

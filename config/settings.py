@@ -50,6 +50,22 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=0, ge=0)
     llm_max_tokens: int = 4096
     llm_judge: bool = False
+    # Which API dialect (docs/llm-providers.md): "openai" (api.openai.com: store, safety_identifier,
+    # prompt_cache_key are sent), "azure" (the SDK's AzureOpenAI client; llm_model is the deployment name),
+    # "local" (Ollama, vLLM, llama.cpp: only the core Chat Completions fields).
+    llm_provider: Literal["openai", "azure", "local"] = "openai"
+    llm_azure_endpoint: str = ""  # https://<resource>.openai.azure.com
+    llm_azure_api_version: str = "2024-10-21"
+    # Reasoning models (o-series, gpt-5 family) take max_completion_tokens and no temperature.
+    # auto: decided from the model name; on/off: forced.
+    llm_reasoning: Literal["auto", "on", "off"] = "auto"
+    llm_reasoning_effort: Literal["", "minimal", "low", "medium", "high"] = "low"  # "" = not sent
+    llm_temperature: float | None = 0.4  # ignored for reasoning models
+    # json_object mode: add llama.cpp's "schema" key (llama-cpp-python, llama-server turn it into a grammar).
+    # OpenAI rejects the key, so it is off unless the server is known to take it.
+    llm_json_object_schema: bool = False
+    # Whether the provider may keep requests and answers (OpenAI "store"); off by default.
+    llm_store: bool = False
 
     # LTI
     deployments_start_active: bool = False

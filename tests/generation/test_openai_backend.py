@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
 import pytest
 from support.fake_openai import FakeOpenAI, Reply
+from support.provider_replicas import ProviderReplica
 
 from config.settings import Settings
 from prompts import PROMPT_VERSION
@@ -22,7 +24,7 @@ from tool.generation.backend import (
 from tool.generation.checker import check_sequence
 from tool.generation.model import Sequence, SequenceRequest
 from tool.generation.offline import OfflineGenerator
-from tool.generation.openai_backend import OpenAIGenerator
+from tool.generation.openai_backend import OpenAIGenerator, is_reasoning_model
 from tool.generation.schema import sequence_schema, task_schema
 
 REQUEST = SequenceRequest(
@@ -59,7 +61,7 @@ def test_structured_output_success(llm_settings: Settings, fake_openai: FakeOpen
     (sent,) = fake_openai.chat_requests
     assert sent.headers["Authorization"] == "Bearer sk-test"
     assert sent.body["model"] == "fake-model"
-    assert sent.body["max_tokens"] == 3000
+    assert sent.body["max_completion_tokens"] == 3000 and "max_tokens" not in sent.body
     fmt = sent.body["response_format"]
     assert fmt["type"] == "json_schema"
     assert fmt["json_schema"]["strict"] is True
@@ -202,9 +204,7 @@ def test_server_side_prefix_cache_is_reported(llm_settings: Settings, fake_opena
     assert second.meta.usage.cached_tokens >= 1024
 
 
-def test_system_prefix_byte_identical_and_teacher_fields_last(
-    llm_settings: Settings, fake_openai: FakeOpenAI
-) -> None:
+def test_system_prefix_byte_identical_and_teacher_fields_last(llm_settings: Settings, fake_openai: FakeOpenAI) -> None:
     other = SequenceRequest(
         target_skill="Adding fractions with different denominators",
         student_level="Year 6",
@@ -249,8 +249,8 @@ def test_json_object_mode_describes_schema_in_prompt(llm_settings: Settings, fak
     result = OpenAIGenerator(settings).generate(REQUEST)
     assert result.meta.findings == []
     (sent,) = fake_openai.chat_requests
-    assert sent.body["response_format"]["type"] == "json_object"
-    assert sent.body["response_format"]["schema"] == sequence_schema()
+    # OpenAI's json_object takes no other key; the schema travels in the static prompt.
+    assert sent.body["response_format"] == {"type": "json_object"}
     assert '"student_instructions":{"type":"string"' in sent.messages[0]["content"]
 
 
@@ -308,7 +308,10 @@ def test_regenerate_task_repairs_once(llm_settings: Settings, fake_openai: FakeO
 def test_regenerate_task_in_json_object_mode_describes_the_task_schema(
     llm_settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    settings = llm_settings.model_copy(update={"llm_response_format": "json_object"})
+    # llama.cpp's extension: its servers turn the "schema" key into a grammar.
+    settings = llm_settings.model_copy(
+        update={"llm_response_format": "json_object", "llm_json_object_schema": True, "llm_provider": "local"}
+    )
     sequence = Sequence.model_validate(good_sequence())
     fake_openai.reply_json(sequence.tasks[2].model_dump(mode="json"))
     result = OpenAIGenerator(settings).regenerate_task(REQUEST, sequence, 2)
@@ -451,10 +454,14 @@ def test_extra_keys_from_the_model_are_ignored(llm_settings: Settings, fake_open
 def test_the_matching_ladder_goes_after_the_static_prefix_and_is_recorded(
     llm_settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    fractions = SequenceRequest(target_skill="Adding fractions with different denominators",
-                                student_level="Year 7", current_avoidance="Leaves the page blank")
-    shoelaces = SequenceRequest(target_skill="Tying his shoelaces", student_level="Year 2",
-                                current_avoidance="Waits for an adult")
+    fractions = SequenceRequest(
+        target_skill="Adding fractions with different denominators",
+        student_level="Year 7",
+        current_avoidance="Leaves the page blank",
+    )
+    shoelaces = SequenceRequest(
+        target_skill="Tying his shoelaces", student_level="Year 2", current_avoidance="Waits for an adult"
+    )
     fake_openai.reply_json(good_sequence(fractions)).reply_json(good_sequence(shoelaces))
     matched = OpenAIGenerator(llm_settings).generate(fractions)
     unmatched = OpenAIGenerator(llm_settings).generate(shoelaces)
@@ -467,3 +474,143 @@ def test_the_matching_ladder_goes_after_the_static_prefix_and_is_recorded(
     assert "<reference_ladder" not in second.messages[1]["content"]
     assert "design the steps from scratch" in second.messages[1]["content"]
     assert unmatched.meta.ladder is not None and unmatched.meta.ladder.family_id is None
+
+
+# -- providers: strict replicas of what each one accepts (tests/support/provider_replicas.py) ----------------
+
+
+@pytest.fixture
+def replica_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"generator": "openai", "llm_api_key": "sk-test", "llm_max_retries": 0, "llm_max_tokens": 3000}
+    )
+
+
+def _against(replica: ProviderReplica, settings: Settings, **update: Any) -> Settings:
+    return settings.model_copy(update={"llm_base_url": replica.base_url, **update})
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini", "o4-mini", "gpt-5-mini", "o3"])
+@pytest.mark.parametrize("response_format", ["json_schema", "json_object"])
+def test_openai_accepts_every_request_for_chat_and_reasoning_models(
+    replica_settings: Settings, model: str, response_format: str
+) -> None:
+    with ProviderReplica("openai") as replica:
+        settings = _against(
+            replica, replica_settings, llm_model=model, llm_response_format=response_format, llm_judge=True
+        )
+        replica.reply_json(good_sequence())
+        replica.reply_json({"checks": [{"check": "a", "verdict": "pass", "location": "Task 1", "evidence": ""}]})
+        OpenAIGenerator(settings).generate(REQUEST)
+        assert replica.rejections == []
+        draft, judge = replica.chat_requests
+        reasoning = not model.startswith("gpt-4")
+        for sent in (draft, judge):
+            body = sent.body
+            assert body["store"] is False
+            assert re.fullmatch(r"[0-9a-f]{32}", body["safety_identifier"])
+            assert body["max_completion_tokens"] == 3000 and "max_tokens" not in body
+            assert ("temperature" in body) is not reasoning
+            assert (body.get("reasoning_effort") == "low") is reasoning
+        assert draft.body["prompt_cache_key"] != judge.body["prompt_cache_key"]
+
+
+def test_the_replica_refuses_what_openai_refuses(replica_settings: Settings) -> None:
+    """The replica is strict: the old request shape (llama.cpp's schema key, max_tokens and temperature for an
+    o-series model) fails exactly as it does against OpenAI."""
+    with ProviderReplica("openai") as replica:
+        llama_shape = _against(
+            replica, replica_settings, llm_response_format="json_object", llm_json_object_schema=True
+        )
+        with pytest.raises(GenerationError, match=r"response_format\.schema"):
+            OpenAIGenerator(llama_shape).generate(REQUEST)
+        forced_chat = _against(replica, replica_settings, llm_model="o3", llm_reasoning="off", llm_provider="local")
+        with pytest.raises(GenerationError, match="max_tokens"):
+            OpenAIGenerator(forced_chat).generate(REQUEST)
+
+
+def test_identifier_and_cache_key_are_stable_and_never_a_students(replica_settings: Settings) -> None:
+    with ProviderReplica("openai") as replica:
+        settings = _against(replica, replica_settings)
+        for _ in range(2):
+            replica.reply_json(good_sequence())
+            OpenAIGenerator(settings).generate(REQUEST)
+        first, second = replica.chat_requests
+        assert first.body["safety_identifier"] == second.body["safety_identifier"]
+        assert first.body["prompt_cache_key"] == second.body["prompt_cache_key"]
+        other_school = _against(replica, replica_settings, base_url="https://other-school.example")
+        replica.reply_json(good_sequence())
+        OpenAIGenerator(other_school).generate(REQUEST)
+        assert replica.chat_requests[2].body["safety_identifier"] != first.body["safety_identifier"]
+
+
+def test_store_can_be_allowed_by_setting(replica_settings: Settings) -> None:
+    with ProviderReplica("openai") as replica:
+        replica.reply_json(good_sequence())
+        OpenAIGenerator(_against(replica, replica_settings, llm_store=True)).generate(REQUEST)
+        assert replica.chat_requests[0].body["store"] is True
+
+
+@pytest.mark.parametrize("deployed", ["gpt-4o-mini", "o4-mini"])
+def test_azure_openai_through_the_sdks_azure_client(replica_settings: Settings, deployed: str) -> None:
+    with ProviderReplica("azure", model=deployed) as replica:
+        settings = replica_settings.model_copy(
+            update={
+                "llm_provider": "azure",
+                "llm_azure_endpoint": replica.endpoint,
+                "llm_model": "my-deployment" if deployed.startswith("gpt") else "o4-mini",
+            }
+        )
+        replica.reply_json(good_sequence())
+        OpenAIGenerator(settings).generate(REQUEST)
+        assert replica.rejections == []
+        (sent,) = replica.chat_requests
+        assert sent.path == f"/openai/deployments/{settings.llm_model}/chat/completions"
+        assert sent.headers["Api-Key"] == "sk-test"
+        assert sent.body["store"] is False and re.fullmatch(r"[0-9a-f]{32}", sent.body["user"])
+
+
+def test_local_llamacpp_gets_max_tokens_and_its_schema_extension(replica_settings: Settings) -> None:
+    with ProviderReplica("llamacpp") as replica:
+        settings = _against(
+            replica,
+            replica_settings,
+            llm_provider="local",
+            llm_response_format="json_object",
+            llm_json_object_schema=True,
+            llm_model="smollm2",
+        )
+        replica.reply_json(good_sequence())
+        OpenAIGenerator(settings).generate(REQUEST)
+        body = replica.chat_requests[0].body
+        assert body["max_tokens"] == 3000 and body["temperature"] == 0.4
+        assert body["response_format"] == {"type": "json_object", "schema": sequence_schema()}
+        for openai_only in ("store", "safety_identifier", "prompt_cache_key", "user", "max_completion_tokens"):
+            assert openai_only not in body
+
+
+def test_judge_system_prefix_is_static_and_long_enough_to_cache(
+    llm_settings: Settings, fake_openai: FakeOpenAI
+) -> None:
+    settings = llm_settings.model_copy(update={"llm_judge": True})
+    verdict = {"checks": [{"check": "a", "verdict": "pass", "location": "Task 1", "evidence": ""}]}
+    for request in (REQUEST, REQUEST.model_copy(update={"target_skill": "Reading aloud to the class"})):
+        fake_openai.reply_json(good_sequence(request)).reply_json(verdict)
+        OpenAIGenerator(settings).generate(request)
+    judges = [r for r in fake_openai.chat_requests if "<sequence>" in r.messages[-1]["content"]]
+    assert len(judges) == 2
+    assert judges[0].messages[0] == judges[1].messages[0]  # byte-identical static prefix
+    # Providers cache prefixes of 1,024 tokens or more; English runs at about 4 characters a token.
+    assert len(judges[0].messages[0]["content"]) // 4 >= 1024
+    assert judges[1].body["prompt_cache_key"] == judges[0].body["prompt_cache_key"]
+
+
+@pytest.mark.parametrize(
+    ("model", "forced", "reasoning"),
+    [("o1", "auto", True), ("openrouter/gpt-5", "auto", True), ("gpt-4.1", "auto", False), ("qwen3", "on", True)],
+)
+def test_reasoning_models_are_known_by_name_or_setting(
+    replica_settings: Settings, model: str, forced: str, reasoning: bool
+) -> None:
+    settings = replica_settings.model_copy(update={"llm_model": model, "llm_reasoning": forced})
+    assert is_reasoning_model(settings) is reasoning

@@ -104,6 +104,8 @@ def _settings(settings: Settings, proxy: FakeOpenAI, max_tokens: int) -> Setting
             "llm_api_key": "",
             "llm_model": "smollm2-135m",
             "llm_response_format": "json_object",
+            "llm_provider": "local",
+            "llm_json_object_schema": True,
             "llm_max_tokens": max_tokens,
             "llm_timeout_seconds": 300.0,
             "llm_max_retries": 0,

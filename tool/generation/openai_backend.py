@@ -12,7 +12,9 @@ The SDK client is built once per generator, with explicit timeout and retries
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,13 +73,8 @@ class OpenAIGenerator:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.response_format = settings.llm_response_format
-        self.client = openai.OpenAI(
-            base_url=settings.llm_base_url,
-            # Local servers accept any key; the SDK insists on a non-empty one.
-            api_key=settings.llm_api_key or "no-key",
-            timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-        )
+        self.client = _client(settings)
+        self.reasoning = is_reasoning_model(settings)
         self.system = msgs.system_prompt(self.response_format, sequence_schema())
         # Seconds spent in our own code (prompt, schema, parse, check) during the last call.
         self.last_overhead_seconds = 0.0
@@ -237,13 +234,7 @@ class OpenAIGenerator:
         try:
             # Plain dicts for messages/response_format: the SDK's TypedDicts do not know
             # llama-cpp-python's json_object "schema" key.
-            response = self.client.chat.completions.create(  # type: ignore[call-overload]
-                model=self.settings.llm_model,
-                messages=messages,
-                response_format=self._response_format(name, schema),
-                max_tokens=self.settings.llm_max_tokens,
-                temperature=0.4,
-            )
+            response = self.client.chat.completions.create(**self.request_params(messages, name, schema))
         except openai.OpenAIError as exc:
             raise _map_sdk_error(exc) from exc
         finally:
@@ -264,10 +255,43 @@ class OpenAIGenerator:
             raise ContentFilteredError("The provider's content filter stopped the answer.")
         return choice.message.content or ""
 
+    def request_params(self, messages: list[Message], name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        """The Chat Completions parameters for this provider and model (see docs/llm-providers.md).
+
+        Reasoning models take ``max_completion_tokens`` and reject ``temperature``; OpenAI and
+        Azure get ``store`` (off by default) and a deployment-level identifier, OpenAI a stable
+        ``prompt_cache_key``; local servers get only the core fields they all understand.
+        """
+        settings = self.settings
+        params: dict[str, Any] = {
+            "model": settings.llm_model,
+            "messages": messages,
+            "response_format": self._response_format(name, schema),
+        }
+        if self.reasoning:
+            params["max_completion_tokens"] = settings.llm_max_tokens
+            if settings.llm_reasoning_effort:
+                params["reasoning_effort"] = settings.llm_reasoning_effort
+        else:
+            token_limit = "max_tokens" if settings.llm_provider == "local" else "max_completion_tokens"
+            params[token_limit] = settings.llm_max_tokens
+            if settings.llm_temperature is not None:
+                params["temperature"] = settings.llm_temperature
+        if settings.llm_provider in ("openai", "azure"):
+            params["store"] = settings.llm_store
+        if settings.llm_provider == "openai":
+            params["safety_identifier"] = deployment_identifier(settings)
+            params["prompt_cache_key"] = f"stepping-stones/{PROMPT_VERSION}/{name}"
+        elif settings.llm_provider == "azure":
+            params["user"] = deployment_identifier(settings)
+        return params
+
     def _response_format(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
         if self.response_format == "json_object":
-            # llama-cpp-python turns the optional "schema" into a grammar; plain json_object elsewhere.
-            return {"type": "json_object", "schema": schema}
+            if self.settings.llm_json_object_schema:
+                # llama.cpp's extension: the server turns "schema" into a grammar. OpenAI rejects it.
+                return {"type": "json_object", "schema": schema}
+            return {"type": "json_object"}
         return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
 
     def _judge(self, run: _Run, sequence: Sequence) -> list[Finding]:
@@ -308,6 +332,42 @@ class OpenAIGenerator:
             ladder=ladder,
         )
         return GenerationResult(sequence=sequence, meta=meta)
+
+
+_REASONING_MODEL = re.compile(r"^(?:o\d|gpt-5)", re.IGNORECASE)
+
+
+def is_reasoning_model(settings: Settings) -> bool:
+    """Whether the model takes reasoning-model parameters: forced by SS_LLM_REASONING, else from its name
+    (o1, o3, o4-mini, gpt-5…; a provider prefix such as "openai/" is ignored)."""
+    if settings.llm_reasoning != "auto":
+        return settings.llm_reasoning == "on"
+    return _REASONING_MODEL.match(settings.llm_model.rsplit("/", 1)[-1]) is not None
+
+
+def deployment_identifier(settings: Settings) -> str:
+    """Who is asking, for the provider's abuse monitoring: a hash of this installation, never of a person."""
+    return hashlib.sha256(f"stepping-stones:{settings.base_url}".encode()).hexdigest()[:32]
+
+
+def _client(settings: Settings) -> openai.OpenAI:
+    """The SDK client, built once per generator with explicit timeout and retries."""
+    # Local servers accept any key; the SDK insists on a non-empty one.
+    api_key = settings.llm_api_key or "no-key"
+    if settings.llm_provider == "azure":
+        return openai.AzureOpenAI(
+            azure_endpoint=settings.llm_azure_endpoint,
+            api_version=settings.llm_azure_api_version,
+            api_key=api_key,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        )
+    return openai.OpenAI(
+        base_url=settings.llm_base_url,
+        api_key=api_key,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
 
 
 def _parse(raw: str, model: type[M]) -> M:

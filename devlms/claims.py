@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from devlms.model import (
+    ADMIN_ROLES,
     AGS_SCOPES,
     CANVAS_EXTRA_ROLES,
     COURSE_ID,
@@ -50,6 +51,8 @@ def id_token_claims(platform: Platform, tool: Tool, intent: LaunchIntent, nonce:
     roles = [ROLE_URIS[user.role]]
     if platform.flavour == "canvas":
         roles += CANVAS_EXTRA_ROLES[user.role]
+    if user.site_admin:
+        roles = list(ADMIN_ROLES[platform.flavour])
     claims: dict[str, Any] = {
         "nonce": nonce,
         "iat": now,

@@ -21,6 +21,17 @@ ROLE_URIS = {
     "Instructor": LIS + "membership#Instructor",
     "Learner": LIS + "membership#Learner",
 }
+# What a platform administrator's launch carries. Moodle: a site admin gets Instructor in any course plus
+# institution and system Administrator; Canvas: an account admin not enrolled in the course gets no course
+# role, only institution Administrator and system User.
+ADMIN_ROLES = {
+    "moodle": [
+        LIS + "membership#Instructor",
+        LIS + "institution/person#Administrator",
+        LIS + "system/person#Administrator",
+    ],
+    "canvas": [LIS + "institution/person#Administrator", LIS + "system/person#User"],
+}
 # Canvas sends institution and system roles next to the membership role.
 CANVAS_EXTRA_ROLES = {
     "Instructor": [LIS + "institution/person#Instructor", LIS + "system/person#User"],
@@ -44,6 +55,8 @@ class User:
     role: Literal["Instructor", "Learner"]
     moodle_sub: str
     canvas_sub: str
+    # The platform's administrator (Moodle site admin, Canvas account admin), not a course member.
+    site_admin: bool = False
 
     @property
     def name(self) -> str:
@@ -63,7 +76,9 @@ USERS: tuple[User, ...] = (
     User("student2", "Sue", "Scholar", "Learner", "5", "c3f08d62-1e4b-47a9-b0d8-6e2a9c5f7b34"),
     User("student3", "Ravi", "Reader", "Learner", "6", "e81b5a97-4d2c-4b6f-a3e0-7c9d1f2b8e45"),
 )
-USERS_BY_KEY = {user.key: user for user in USERS}
+# Not enrolled (never on the roster); launches with the platform's administrator roles.
+ADMIN = User("admin", "Ada", "Admin", "Instructor", "2", "0b6f3c2e-8d41-4a7f-b5e9-2c1d7a9e4f60", site_admin=True)
+USERS_BY_KEY = {user.key: user for user in (*USERS, ADMIN)}
 
 
 def user_by_sub(flavour: Flavour, sub: str) -> User | None:

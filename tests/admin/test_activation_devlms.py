@@ -118,3 +118,32 @@ def test_the_site_wide_switch_shows_the_tool_in_every_course(devlms, tool_server
     requests.post(f"{devlms.url}/moodle/admin/tools/{client_id}/chooser", data={"scope": "course", "show": "0"},
                   timeout=30)
     assert not tool.in_chooser
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_lms_administrator_switches_it_on_from_their_own_launch(devlms, tool_server, flavour):
+    """No password, no shell: the platform's administrator opens the tool and switches it on there."""
+    client_id, deployment_id, _ = register_dynamically(devlms, tool_server, flavour)
+    if flavour == "moodle":
+        devlms.moodle.activate_tool(client_id)
+    driver = LaunchDriver(devlms)
+    teacher = driver.launch(flavour, client_id, user="teacher", follow_redirects=False)
+    assert teacher.status_code == 403 and 'id="activate-here"' not in teacher.text
+
+    admin = driver.launch(flavour, client_id, user="admin", follow_redirects=False)
+    assert admin.status_code == 403
+    offer = re.search(r'name="offer" value="([^"]+)"', admin.text)
+    assert offer and 'id="activate-here"' in admin.text
+    done = driver.session.post(tool_server.url + "/admin/activate-offer", data={"offer": offer.group(1)}, timeout=30)
+    assert done.status_code == 200 and "Stepping Stones is switched on" in done.text
+    assert f"deployment {deployment_id}" in done.text
+
+    assert driver.launch(flavour, client_id, user="teacher", follow_redirects=False).status_code == 303
+    # The administrator's next launch reaches the tool, and from there their console (their platform only).
+    again = driver.launch(flavour, client_id, user="admin", follow_redirects=False)
+    assert again.status_code == 303, again.text
+    token = re.search(r"lt=([^&]+)", again.headers["Location"]).group(1)
+    console = driver.session.get(tool_server.url + "/admin/", params={"lt": token}, timeout=30)
+    assert console.status_code == 200
+    assert 'data-state="active"' in deployment_row(console.text, deployment_id)
+    assert "(your LMS only)" in console.text

@@ -23,8 +23,30 @@ cli() {
   "$PYTHON" -c 'from tool.cli import main; main(prog_name="stepping-stones")' "$@"
 }
 
+# Refuse to start on invalid or insecure settings with one readable line per problem (no traceback).
+check_settings() {
+  "$PYTHON" - <<'PY'
+import sys
+
+from pydantic import ValidationError
+
+from config.settings import Settings
+
+try:
+    Settings()
+except ValidationError as exc:
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        print(f"configuration refused: {where + ': ' if where else ''}{error['msg']}", file=sys.stderr)
+    sys.exit(2)
+PY
+}
+
 role="${1:-web}"
 [ $# -gt 0 ] && shift
+case "$role" in
+  web|worker|beat|migrate) check_settings ;;
+esac
 case "$role" in
   web)
     cli db upgrade

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from config.settings import Settings
+
+from .stack import ENTRYPOINT
 
 GOOD = {
     "SS_ENV": "production",
@@ -66,3 +70,15 @@ def test_development_keeps_its_laptop_defaults(monkeypatch: pytest.MonkeyPatch, 
     settings = Settings()
     assert settings.env == "development" and settings.base_url.startswith("http://")
     assert settings.database_url.startswith("sqlite")
+
+
+def test_the_entrypoint_refuses_to_start_and_says_why(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SS_")}
+    env.update({**GOOD, "SS_INSTANCE_DIR": str(tmp_path), "SS_BASE_URL": "http://tool.example", "SS_SECRET_KEY": "dev"})
+    started = subprocess.run(
+        ["bash", str(ENTRYPOINT), "web"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert started.returncode == 2
+    assert "configuration refused" in started.stderr
+    assert "SS_BASE_URL must be the tool's public https://" in started.stderr and "SS_SECRET_KEY" in started.stderr
+    assert "Traceback" not in started.stderr and "gunicorn" not in started.stdout + started.stderr

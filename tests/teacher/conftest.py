@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from publish.e2e import lms_world, worker  # noqa: F401  (fixtures: devlms + tool on loopback, a real worker)
 
 from tool.lti.launch import Launch
 from tool.lti.session import start_session

@@ -111,7 +111,10 @@ def reopen(publication: Publication) -> None:
     """Publishing a withdrawn publication again: back to what the tool last knew of the LMS."""
     if state_of(publication) is PublicationState.WITHDRAWN:
         if publication.confirmed_at is not None:
-            _set_state(publication, PublicationState.CONFIRMED, "published again")
+            moved = publication.version_published_at is not None and (
+                publication.version_published_at > publication.confirmed_at
+            )
+            _set_state(publication, PublicationState.UPDATED if moved else PublicationState.CONFIRMED, "shown again")
         elif publication.sent_at is not None:
             _set_state(publication, PublicationState.SENT, "published again")
         else:

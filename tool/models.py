@@ -10,6 +10,8 @@ MODEL_MODULES = (
     "tool.lti.models",
     "tool.teacher.models",
     "tool.publish.models",
+    "tool.generation.usage_ledger",
+    "tool.privacy.audit",
 )
 
 

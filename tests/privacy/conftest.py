@@ -1,5 +1,7 @@
-"""Privacy tests reuse the teacher area's platform and launch fixtures."""
+"""Privacy tests reuse the teacher area's platform and launch fixtures and the fake OpenAI server."""
+
+from support.fake_openai import fake_openai
 
 from tests.teacher.conftest import make_launch, platform
 
-__all__ = ["make_launch", "platform"]
+__all__ = ["fake_openai", "make_launch", "platform"]

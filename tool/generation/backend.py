@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, Protocol
 
-from tool.generation.model import GenerationResult, Sequence, SequenceRequest
+from tool.generation.model import GenerationResult, Sequence, SequenceRequest, Usage
 
 Stage = Literal["drafting", "checking", "repairing"]
 ProgressCallback = Callable[[Stage], None]
@@ -37,6 +37,9 @@ class GenerationError(Exception):
     """A generation that cannot succeed as asked; ``reason`` is plain words for the teacher."""
 
     retryable = False
+    # Tokens the attempt used before it failed (set by generators that call an LLM), so failed
+    # attempts are counted too (tool.generation.usage_ledger).
+    usage: Usage | None = None
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -87,6 +87,9 @@ class OpenAIGenerator:
         run = _Run()
         try:
             return self._generate(run, started, request, progress)
+        except GenerationError as exc:
+            exc.usage = run.usage
+            raise
         finally:
             self.last_usage = run.usage
 
@@ -117,6 +120,9 @@ class OpenAIGenerator:
         run = _Run()
         try:
             return self._regenerate_task(run, started, request, sequence, task_index, progress)
+        except GenerationError as exc:
+            exc.usage = run.usage
+            raise
         finally:
             self.last_usage = run.usage
 

@@ -187,6 +187,7 @@ def test_review_page_with_findings(
         assert "2 must fix" in page.locator("#checks-heading").inner_text()
         assert not page.get_by_text("Efficacy Diagnostic").first.is_visible()
         _shot(page, f"teacher-review-{width}.png")
+        page.screenshot(path=str(SHOTS / f"teacher-review-top-{width}.png"))  # the first screen: the summary
         _no_sideways_scroll(page)
         page.context.close()
     page = _page(browser, 1280)

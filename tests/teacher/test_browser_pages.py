@@ -225,3 +225,23 @@ def test_history_view(
     assert "Restored" in page.locator(".notice").inner_text()
     assert "You're so clever" not in page.locator("#task-1").inner_text()
     page.context.close()
+
+
+def test_date_fields_only_for_a_release_on_dates(
+    app: Flask, platform: dict[str, int], make_launch: MakeLaunch, served: str, browser: Browser
+) -> None:
+    from tool.lti.tool_configuration import SCOPE_LINEITEM
+
+    public_id = Course101(app, platform).draft("Asha Progress")
+    lt = make_launch(
+        platform_family="canvas", ags_lineitems_url="http://127.0.0.1:9/lineitems", ags_scopes=(SCOPE_LINEITEM,)
+    )
+    page = _page(browser, 390)
+    page.goto(f"{served}/teacher/sequences/{public_id}/progress?lt={lt}")
+    assert page.locator('input[name="mode"][value="mastery"]').is_checked()
+    assert not page.locator("#start").is_visible() and not page.locator("#spacing_days").is_visible()
+    page.locator('input[name="mode"][value="scheduled"]').check()
+    assert page.locator("#start").is_visible() and page.locator("#spacing_days").is_visible()
+    page.locator('input[name="mode"][value="mastery"]').check()
+    assert not page.locator("#start").is_visible()
+    page.context.close()

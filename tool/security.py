@@ -25,12 +25,14 @@ from flask import Flask, request
 from flask_talisman import Talisman  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from tool.pages import UserFacingError
 
 ORIGINS_CACHE_SECONDS = 60.0
+MAX_INT_ARGUMENT = 2**31 - 1  # PostgreSQL integer
+MAX_ID_ARGUMENT = 200
 CROSS_SITE_ENDPOINTS = frozenset({"lti.login", "lti.launch"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CACHEABLE_ENDPOINTS = frozenset({"static", "lti.jwks", "lti.canvas_json"})
@@ -108,6 +110,16 @@ def init_app(app: Flask) -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit and (request.content_length or 0) > limit:
             raise RequestEntityTooLarge()
+
+    @app.before_request
+    def _edge_values() -> None:
+        # Ids and numbers in URLs are checked before any query: a number no column can hold, or an id
+        # longer than any we issue, names nothing (SQLite and PostgreSQL would fail on the overflow).
+        for value in (request.view_args or {}).values():
+            if isinstance(value, int) and not 0 <= value <= MAX_INT_ARGUMENT:
+                raise NotFound()
+            if isinstance(value, str) and len(value) > MAX_ID_ARGUMENT:
+                raise NotFound()
 
     @app.before_request
     def _same_origin_posts() -> None:

@@ -282,10 +282,23 @@ def test_the_issuer_must_be_the_host_the_configuration_came_from(app, client, tr
 def test_a_registration_endpoint_on_another_host_is_refused(app, client, https_platform, monkeypatch):
     production(app, registration_allowed_networks="127.0.0.1/32")
     config = https_platform.config()
-    monkeypatch.setattr(https_platform, "config", lambda: {**config, "registration_endpoint": "https://10.0.0.5/reg"})
+    monkeypatch.setattr(https_platform, "config", lambda: {**config, "registration_endpoint": "https://93.184.216.34/reg"})
     response = register(client, https_platform.url + "/config")
     assert response.status_code == 400
     assert "registration endpoint is not on the host" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key", ["jwks_uri", "token_endpoint", "authorization_endpoint"])
+def test_platform_endpoints_on_internal_addresses_are_refused(app, client, https_platform, monkeypatch, key):
+    """The key set, token and login addresses are stored and called later: they must be public too."""
+    production(app, registration_allowed_networks="127.0.0.1/32")
+    config = https_platform.config()
+    monkeypatch.setattr(https_platform, "config", lambda: {**config, key: "https://169.254.169.254/latest"})
+    response = register(client, https_platform.url + "/config")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"The platform&#39;s {key} was refused" in page and "a link-local address" in page
+    assert https_platform.registrations == []
 
 
 def test_the_allowed_hosts_setting_limits_who_may_register(app, client, https_platform):

@@ -178,7 +178,9 @@ class ToolDynamicRegistration(DynamicRegistration):
         for key in REQUIRED:
             try:
                 self._client.check_url(config[key])
-            except OutboundRefused as exc:
+                if key != "issuer":  # the endpoints are stored and called later: no internal address either
+                    self._client.check_address(config[key])
+            except (OutboundRefused, OutboundFailed) as exc:
                 raise registration_failed(f"The platform's {key} was refused: {exc}.") from exc
         self._check_issuer(config)
         if _origin(config["registration_endpoint"]) != _origin(url):

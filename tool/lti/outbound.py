@@ -223,6 +223,16 @@ class GuardedClient:
         if self.policy.https_only and parts.scheme != "https":
             raise OutboundRefused("the address is not https, and Stepping Stones only registers over https")
 
+    def check_address(self, url: str) -> None:
+        """Refuse a URL whose host resolves to an address the policy forbids (for URLs we store and call later)."""
+        if not self.policy.check_addresses:
+            return
+        parts = urlsplit(url)
+        for address in _resolve(parts.hostname or "", parts.port or 443):
+            reason = self.policy.refusal(address)
+            if reason:
+                raise OutboundRefused(f"{parts.hostname} resolves to {reason}, which Stepping Stones does not contact")
+
     def request(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, json_body: Any = None
     ) -> Answer:

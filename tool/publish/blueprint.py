@@ -8,10 +8,11 @@ route is wrapped in ``tool.teacher.access.require_instructor``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, g
+from markupsafe import Markup
 
 from tool.lti.session import launch_token, launch_url
 from tool.publish import lifecycle, neutral, staging
@@ -45,18 +46,11 @@ MODE_LABELS = {
 PLATFORM_NAMES = {"moodle": "Moodle", "canvas": "Canvas"}
 
 
-def iso_utc(value: datetime | None) -> str:
-    """A stored (naive UTC) time as ISO 8601 for a ``<time datetime>`` attribute."""
-    if value is None:
-        return ""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
+def when(value: datetime | None) -> Markup:
+    """A time in the teacher's zone (the platform's, else the browser's): the teacher pages' one helper."""
+    from tool.teacher import wording
 
-
-def utc_text(value: datetime | None) -> str:
-    """Readable fallback shown until the page script puts the time in the teacher's zone."""
-    if value is None:
-        return ""
-    return f"{staging.format_day(value.date())} {value:%H:%M} UTC"
+    return wording.when(value, wording.platform_zone(getattr(g, "launch", None)))
 
 
 @bp.context_processor
@@ -73,6 +67,5 @@ def _publish_helpers() -> dict[str, Any]:
         "default_spacing": staging.DEFAULT_SPACING_DAYS,
         "step_title": neutral.step_title,
         "step_description": neutral.DESCRIPTION,
-        "iso_utc": iso_utc,
-        "utc_text": utc_text,
+        "when": when,
     }

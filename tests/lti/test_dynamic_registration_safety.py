@@ -338,7 +338,8 @@ def test_a_new_client_id_under_a_known_issuer_ends_pending(app, client, https_pl
     assert only is not None and only.client_id == "client-old"
     login = client.post("/lti/login", data={"iss": https_platform.issuer, "client_id": "client-new",
                                             "login_hint": "1", "target_link_uri": "http://127.0.0.1:5000/lti/launch"})
-    assert login.status_code == 400
+    assert login.status_code == 403
+    assert "waiting for its administrator" in login.get_data(as_text=True)
 
 
 class ImpostorPlatform:

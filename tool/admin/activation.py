@@ -89,3 +89,20 @@ def take_offer(runtime: LtiRuntime, token: str) -> Offer | None:
         return None
     data = json.loads(raw)
     return Offer(registration_pk=int(data["registration_pk"]), deployment_pk=int(data["deployment_pk"]))
+
+
+def registration_waiting(runtime: LtiRuntime, issuer: str, client_id: str) -> UserFacingError | None:
+    """The page for a login from a registration that is still waiting for approval (else None)."""
+    if not client_id or len(issuer) > 255 or len(client_id) > 255:
+        return None
+    info = runtime.registry.any_registration(issuer, client_id)
+    if info is None or not info.pending:
+        return None
+    return UserFacingError(
+        "Stepping Stones is waiting for its administrator's approval",
+        f"This LMS registered Stepping Stones (client id {client_id}), but Stepping Stones already knew this "
+        "LMS or cannot confirm it, so the registration waits until the Stepping Stones administrator approves it.",
+        f"Ask the Stepping Stones administrator to approve it in the console at {runtime.url('/admin/')}. "
+        "Teachers: ask your LMS administrator.",
+        status=403,
+    )

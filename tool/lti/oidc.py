@@ -134,7 +134,11 @@ def start_login(runtime: LtiRuntime) -> Response:
         raise _login_error("it has no login_hint")
     platform = runtime.registry.find(issuer, values.get("client_id") or None)
     if platform is None:
-        raise _login_error("Could not find registration details for this issuer and client id")
+        from tool.admin.activation import registration_waiting  # a pending registration says so
+
+        raise registration_waiting(runtime, issuer, values.get("client_id", "")) or _login_error(
+            "Could not find registration details for this issuer and client id"
+        )
     launch_url = runtime.url("/lti/launch")
     target = values.get("target_link_uri") or launch_url
     if not target.startswith(runtime.base_url + "/"):

@@ -22,7 +22,30 @@ SYNC = "('idle', 'queued', 'running', 'done', 'failed')"
 SCORES = "('none', 'pending', 'posted', 'failed', 'gone')"
 
 
+def _sqlite_foreign_keys(on: bool) -> None:
+    """SQLite rebuilds a table to add a check constraint: its children's foreign keys must not fire
+    while the parent is copied. The pragma is ignored inside a transaction, so end the current one."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    if bind.in_transaction():
+        bind.commit()
+    bind.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade() -> None:
+    _sqlite_foreign_keys(False)
+    _upgrade()
+    _sqlite_foreign_keys(True)
+
+
+def downgrade() -> None:
+    _sqlite_foreign_keys(False)
+    _downgrade()
+    _sqlite_foreign_keys(True)
+
+
+def _upgrade() -> None:
     with op.batch_alter_table("publications") as batch:
         batch.alter_column("status", new_column_name="sync_status", existing_type=sa.String(16))
         batch.add_column(sa.Column("state", sa.String(16), nullable=False, server_default="draft"))
@@ -66,7 +89,7 @@ def upgrade() -> None:
         batch.create_check_constraint(op.f("ck_step_progress_score_status"), f"score_status IN {SCORES}")
 
 
-def downgrade() -> None:
+def _downgrade() -> None:
     with op.batch_alter_table("step_progress") as batch:
         batch.drop_constraint(op.f("ck_step_progress_score_status"), type_="check")
         batch.drop_column("score_last_attempt_at")

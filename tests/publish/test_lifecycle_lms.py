@@ -7,6 +7,7 @@ an edit reaches the student after one "update" click, with their progress kept.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -123,6 +124,9 @@ def test_a_deleted_activity_scores_into_the_surviving_copy(lms_world: LmsWorld) 
     assert list(rows) == [copy.line_item_id] and rows[copy.line_item_id]["user_id"] == world.sub("student1")
     record = world.publication().steps[0].progress
     assert record.score_status == "posted" and record.score_attempts == 1
+    # The score carries the moment the teacher confirmed success, not the moment it was sent.
+    stamp = datetime.fromisoformat(rows[copy.line_item_id]["timestamp"].replace("Z", "+00:00"))
+    assert stamp.astimezone(UTC).replace(tzinfo=None) == record.succeeded_at
     assert (
         world.publication()
         .steps[0]

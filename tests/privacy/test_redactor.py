@@ -119,3 +119,10 @@ def test_restorations_cover_the_teacher_even_when_launch_and_roster_both_name_th
 def test_replacements_report_what_and_why() -> None:
     found = Redactor([SAM, AMIRA]).replacements("Sam and Amira met Kemal.")
     assert [(r.original, r.reason) for r in found] == [("Sam", "target"), ("Amira", "classmate"), ("Kemal", "name")]
+
+
+def test_a_login_that_is_an_everyday_word_is_matched_like_a_name() -> None:
+    tina = Person.of("teacher", names=("Tina Teacher",), logins=("teacher",), emails=("teacher@example.com",))
+    assert redact("our teacher asked; Teacher said; login teacher", tina) == (
+        "our teacher asked; [Teacher] said; login teacher"
+    )

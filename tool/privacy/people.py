@@ -103,5 +103,7 @@ def forms_of(person: Person) -> dict[str, Form]:
         key = compact(value)
         if not key or (len(key) < 3 and not key.isdigit()):
             continue
+        if value in person.logins and is_common_word(key):
+            continue  # a login such as "teacher" is matched like a name: not in "our teacher"
         forms[key] = Form(person.role, is_id=True, needs_cue=key.isdigit() and len(key) <= _SHORT_NUMBER)
     return forms

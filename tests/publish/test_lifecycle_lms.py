@@ -235,3 +235,19 @@ def test_an_edit_reaches_the_student_after_update_and_progress_is_kept(lms_world
     html = world.progress_page(token)
     assert "still sees version" not in html and "the student sees version 2" in html and "My first draft" in html
     assert len(world.assignments()) == 5  # updating created nothing in the course
+
+
+@pytest.mark.parametrize("lms_world", ["canvas"], indirect=True)
+def test_publishing_again_with_a_new_name_and_schedule_updates_the_assignments_in_place(lms_world: LmsWorld) -> None:
+    world = lms_world
+    world.make_sequence(tasks=5)
+    token, first = _publish(world)
+    ids = sorted(link.id for link in first)
+    assert all(link.unlock_at is None for link in first)
+    world.publish_by_ags(token, set_name="Green", mode="scheduled", start="2026-03-02", spacing_days="2")
+    after = sorted(world.assignments(), key=lambda link: link.title)
+    assert sorted(link.id for link in after) == ids  # the same assignments, PUT, none created
+    assert [link.title for link in after] == [f"Practice Green · step {n}" for n in range(1, 6)]
+    assert [link.unlock_at for link in after][:2] == ["2026-03-02T00:00:00Z", "2026-03-04T00:00:00Z"]
+    with world.platform.lock:
+        assert sorted(item.label for item in world.platform.line_items.values()) == [link.title for link in after]

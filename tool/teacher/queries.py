@@ -135,8 +135,17 @@ def current_version(db: Session, sequence: Sequence) -> SequenceVersion | None:
     return get_version(db, sequence, sequence.current_version)
 
 
+VERSION_ATTEMPTS = 5  # a teacher's save and the worker's result racing for one number: the loser takes the next
+
+
 def next_version_number(db: Session, sequence: Sequence) -> int:
-    """The number the sequence's next version gets (1 for the first)."""
+    """The number the sequence's next version gets (1 for the first).
+
+    Locks the sequence row first (PostgreSQL: until commit), so two writers of one sequence (a teacher's
+    edit, the worker's regeneration) take numbers one after the other. SQLite ignores the lock (it has
+    one writer at a time); there the writers retry on the unique constraint (``VERSION_ATTEMPTS``).
+    """
+    db.execute(select(Sequence.id).where(Sequence.id == sequence.id).with_for_update())
     highest = db.scalar(select(func.max(SequenceVersion.number)).where(SequenceVersion.sequence_id == sequence.id))
     return (highest or 0) + 1
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import redirect, render_template, request
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -147,22 +148,31 @@ def save_version(
 ) -> SequenceVersion:
     """A new version (checked again) that becomes the current one; nothing older is touched."""
     findings = check_sequence(edited, SequenceRequest.model_validate(row.inputs))
-    number = queries.next_version_number(db, row)
-    version = SequenceVersion(
-        sequence_id=row.id,
-        number=number,
-        content=edited.model_dump(mode="json"),
-        findings=[f.model_dump(mode="json") for f in findings],
-        meta=meta,
-        source=source,
-        created_by_id=queries.launch_user(db, launch()).id,
-    )
-    db.add(version)
-    row.current_version = number
-    job_states.sync_sequence(db, row)  # derived: a sequence with a version is ready
-    row.updated_at = utcnow()
-    db.commit()
-    return version
+    author_id = queries.launch_user(db, launch()).id
+    for attempt in range(queries.VERSION_ATTEMPTS):
+        number = queries.next_version_number(db, row)
+        version = SequenceVersion(
+            sequence_id=row.id,
+            number=number,
+            content=edited.model_dump(mode="json"),
+            findings=[f.model_dump(mode="json") for f in findings],
+            meta=meta,
+            source=source,
+            created_by_id=author_id,
+        )
+        try:
+            db.add(version)
+            row.current_version = number
+            job_states.sync_sequence(db, row)  # derived: a sequence with a version is ready (flushes)
+            row.updated_at = utcnow()
+            db.commit()
+            return version
+        except IntegrityError:
+            # The worker wrote a version with this number at the same moment: the edit takes the next one.
+            db.rollback()
+            if attempt == queries.VERSION_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 @bp.route("/s/<public_id>/edit/<section>", methods=["GET", "POST"])

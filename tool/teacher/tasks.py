@@ -153,7 +153,20 @@ def _content_for(
 
 
 def _store_result(job_id: int, owner: str, result: GenerationResult) -> bool:
-    """Write the version and finish the job; False if another run already did or holds it."""
+    """Write the version and finish the job; False if another run already did or holds it.
+
+    A teacher's edit saved at the same moment can take the version number first: then the result is
+    written again under the next number (neither is lost).
+    """
+    for _attempt in range(queries.VERSION_ATTEMPTS):
+        stored = _try_store_result(job_id, owner, result)
+        if stored is not None:
+            return stored
+    return False
+
+
+def _try_store_result(job_id: int, owner: str, result: GenerationResult) -> bool | None:
+    """One attempt; None when the version number was taken meanwhile (try again)."""
     db = database.session()
     db.rollback()
     job = db.scalars(
@@ -188,9 +201,10 @@ def _store_result(job_id: int, owner: str, result: GenerationResult) -> bool:
     try:
         db.commit()
     except IntegrityError:
-        # A concurrent run of the same job wrote its version first.
+        # The number was taken meanwhile: by a concurrent run of this job (the next attempt finds the
+        # job finished and stops) or by a teacher's edit (the next attempt takes the next number).
         db.rollback()
-        return False
+        return None
     return True
 
 

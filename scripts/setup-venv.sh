@@ -20,3 +20,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+# The PDF exports use DejaVu Sans for full Unicode (tool/export/pdf.py); without it they fall back to a
+# font with fewer characters. Installed once, only when missing and apt is at hand.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && command -v apt-get >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-dejavu-core; } >/dev/null \
+    || echo "note: could not install fonts-dejavu-core; PDF exports use ReportLab's own font" >&2
+fi

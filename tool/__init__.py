@@ -15,6 +15,7 @@ from config.settings import Settings, get_settings
 FEATURES = (
     "tool.health",
     "tool.lti.views",
+    "tool.teacher.export_views",  # before the teacher views: its routes join the teacher blueprint
     "tool.teacher.views",
     "tool.student.views",
     "tool.publish.views",

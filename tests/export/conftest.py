@@ -1,0 +1,3 @@
+"""Fixtures for the export tests (see sample.py)."""
+
+from .sample import exported  # noqa: F401

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "tool.publish.models",
     "tool.generation.usage_ledger",
     "tool.privacy.audit",
+    "tool.privacy.models",
 )
 
 

@@ -1,19 +1,24 @@
 """The teacher's own choices of what to hide, kept per sequence.
 
-They travel with each generation job (``payload["hidden_words"]``), so a rewrite of the
-same sequence hides the same words without a table of their own.
+Chosen in the preview ("What the AI provider will see"). For a sequence that does not exist
+yet (the preview of a new request) the choice waits in the key/value store under the launch
+until the sequence is created, then moves to the sequence's row.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
+
+from tool.privacy.models import HiddenWords
 
 MAX_WORDS = 50
 MAX_WORD_LENGTH = 80
+PENDING_TTL_SECONDS = 2 * 60 * 60
 
 
 def clean_words(words: Iterable[Any]) -> list[str]:
@@ -22,12 +27,52 @@ def clean_words(words: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys(kept))[:MAX_WORDS]
 
 
-def hidden_words(db: Session, sequence_id: int) -> list[str]:
-    """The words hidden for the sequence's latest job (the teacher's latest choice)."""
-    from tool.teacher.models import GenerationJob
+def parse_words(text: str) -> list[str]:
+    """Words or phrases typed one per line or separated by commas."""
+    return clean_words(part for line in text.splitlines() for part in line.split(","))
 
-    payload = db.scalars(
-        select(GenerationJob.payload).where(GenerationJob.sequence_id == sequence_id).order_by(GenerationJob.id.desc())
-    ).first()
-    words = payload.get("hidden_words") if isinstance(payload, dict) else None
-    return clean_words(words) if isinstance(words, list) else []
+
+def hidden_words(db: Session, sequence_id: int) -> list[str]:
+    row = db.get(HiddenWords, sequence_id)
+    return clean_words(row.words) if row is not None else []
+
+
+def set_hidden_words(db: Session, sequence_id: int, words: Iterable[Any]) -> list[str]:
+    """Store the choice for the sequence (the caller commits)."""
+    cleaned = clean_words(words)
+    row = db.get(HiddenWords, sequence_id)
+    if row is None:
+        db.add(HiddenWords(sequence_id=sequence_id, words=cleaned))
+    else:
+        row.words = cleaned
+    return cleaned
+
+
+def _pending_key(launch_id: str) -> str:
+    return f"privacy:hide:{launch_id}"
+
+
+def remember_pending(launch_id: str, words: Iterable[Any]) -> None:
+    """Keep the choice made in the preview of a request that is not a sequence yet."""
+    current_app.extensions["kv_store"].set(_pending_key(launch_id), json.dumps(clean_words(words)), PENDING_TTL_SECONDS)
+
+
+def take_pending(launch_id: str) -> list[str]:
+    if not has_app_context() or "kv_store" not in current_app.extensions:
+        return []
+    raw = current_app.extensions["kv_store"].take(_pending_key(launch_id))
+    try:
+        return clean_words(json.loads(raw)) if raw else []
+    except ValueError:
+        return []
+
+
+def words_for_job(db: Session, sequence_id: int, launch_id: str) -> list[str]:
+    """The sequence's hidden words; on its first job, the ones chosen in the preview before it existed."""
+    stored = hidden_words(db, sequence_id)
+    if stored:
+        return stored
+    pending = take_pending(launch_id)
+    if pending:
+        set_hidden_words(db, sequence_id, pending)
+    return pending

@@ -25,7 +25,7 @@ from tool.privacy import (
     restore,
     restore_data,
 )
-from tool.privacy.choices import hidden_words
+from tool.privacy.choices import words_for_job
 from tool.privacy.redactor import EMAIL
 from tool.privacy.roster import people_for
 
@@ -48,7 +48,7 @@ __all__ = [
 def job_redactor(launch: Any, row: Any, roster: Iterable[Any] | None, db: Session | None = None) -> Redactor:
     """The redactor for one generation job of sequence ``row``: everyone the LMS told us about,
     plus the words the teacher chose to hide in the preview (kept per sequence)."""
-    hidden = hidden_words(db, row.id) if db is not None else []
+    hidden = words_for_job(db, row.id, launch.launch_id) if db is not None else []
     return Redactor(people_for(launch, row.target_user, row.target_label, roster), hidden=hidden)
 
 

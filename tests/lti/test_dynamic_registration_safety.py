@@ -434,3 +434,19 @@ def test_a_shared_issuer_is_pending_even_when_it_is_new(app, client, impostor):
     info = get_runtime(app).registry.any_registration(CANVAS, EXISTING_CLIENT)
     assert info is not None and info.pending
     assert "waiting for approval" in response.get_data(as_text=True)
+
+
+def test_registration_is_rate_limited_per_client_address(settings, https_platform):
+    """Each registration makes the server talk to another server: a flood is answered 429 before any fetch."""
+    from tool import create_app
+    from tool.db import upgrade_schema
+
+    app = create_app(settings.model_copy(update={"rate_limit_register": "2 per minute"}), TESTING=True)
+    upgrade_schema(app)
+    try:
+        client = app.test_client()
+        answers = [register(client, https_platform.url + "/config").status_code for _ in range(4)]
+    finally:
+        app.extensions["db_engine"].dispose()
+    assert answers == [200, 409, 429, 429], answers  # the second names the same client id: 409
+    assert len(https_platform.registrations) == 2  # the refused ones never reached the platform

@@ -27,6 +27,7 @@ from tool.pages import UserFacingError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+LOGIN_RATE_LIMIT = "30 per minute"
 MAX_PK = 2**31 - 1  # ids beyond a 32-bit integer do not exist (and PostgreSQL would refuse to compare them)
 NOTICES = {
     "activated": "The deployment is switched on: teachers and students can open Stepping Stones from it.",
@@ -227,7 +228,11 @@ def _console_link() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
+    from tool.ratelimit import limit_endpoint
+
     app.register_blueprint(bp)
+    # Flood control per client address; wrong passwords are also counted and refused (auth.MAX_FAILURES).
+    limit_endpoint(app, "admin.login", LOGIN_RATE_LIMIT)
     app.register_error_handler(DeploymentNotActive, _not_active_page)
     app.context_processor(_console_link)
 

@@ -100,3 +100,5 @@ def init_app(app: Flask) -> None:
     settings = app.config["SETTINGS"]
     for endpoint in ("lti.login", "lti.launch"):
         limit_endpoint(app, endpoint, settings.rate_limit_lti)
+    # Each registration makes the server fetch and post to another server: far fewer per client address.
+    limit_endpoint(app, "lti.register", settings.rate_limit_register)

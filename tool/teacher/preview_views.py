@@ -31,7 +31,7 @@ from tool.teacher.blueprint import bp
 from tool.teacher.roster import course_roster, learners
 
 REASONS = {
-    "target": "the student",
+    "target": "the student this sequence is for",
     "classmate": "someone on the class list",
     "teacher": "you",
     "name": "looks like a person's name",

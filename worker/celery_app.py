@@ -70,6 +70,7 @@ def celery_init_app(app: Flask) -> Celery[Any]:
         beat_schedule_filename=str(settings.instance_dir / "celerybeat-schedule"),
     )
     _sweep_when_ready(app, celery_app)
+    _fresh_connections_per_process(app)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
@@ -100,3 +101,13 @@ def _sweep_when_ready(app: Flask, celery_app: Celery[Any]) -> None:
                 sweep(session())
             except Exception:  # never stop a worker from starting
                 logging.getLogger(__name__).exception("sweep at worker start failed")
+
+
+def _fresh_connections_per_process(app: Flask) -> None:
+    """A forked pool process must not share the parent's pooled database connections (the
+    parent sweeps at start, so it holds some): drop the inherited ones without closing them."""
+    from celery.signals import worker_process_init
+
+    @worker_process_init.connect(weak=False)
+    def _dispose(**_: Any) -> None:
+        app.extensions["db_engine"].dispose(close=False)

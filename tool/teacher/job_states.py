@@ -14,6 +14,7 @@ sequence has a version, and is ``ready`` from then on (see ``sequence_status``).
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -143,7 +144,7 @@ def claim(db: Session, job_id: int, lease_seconds: int) -> str | None:
     Returns the lease owner token, or None when another run holds it or it is finished.
     """
     now = utcnow()
-    owner = secrets.token_hex(8)
+    owner = f"{os.getpid()}:{secrets.token_hex(6)}"  # which process holds it, for operators and tests
     result = db.execute(
         update(models.GenerationJob)
         .where(

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> Limiter:
         app=app,
         storage_uri=storage,
         key_prefix="ss-rate",
-        strategy="moving-window",
+        strategy="fixed-window",  # one INCR round trip per request (moving-window runs a Lua list script)
         swallow_errors=True,
         headers_enabled=False,
     )

@@ -21,7 +21,8 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, Request, request
+from flask.sessions import SessionInterface, SessionMixin
 from flask_talisman import Talisman  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,8 +76,19 @@ class PlatformOrigins:
         self._at = float("-inf")
 
 
+class NoCookieSession(SessionInterface):
+    """The tool keeps no Flask session (launches travel as ``lt``): never parse or sign a session cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None  # Flask then uses its cheap null session
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
+
+
 def init_app(app: Flask) -> None:
     settings = app.config["SETTINGS"]
+    app.session_interface = NoCookieSession()
     own = origin_of(settings.base_url)
     extra = [o for o in settings.frame_ancestors.split() if o]
     platforms = PlatformOrigins(app)

@@ -105,6 +105,9 @@ class HttpsPlatform:
             response = Response(json.dumps(self.config()), content_type="application/json")
         elif path == "/redirect-away":
             response = Response("", status=302, headers={"Location": "https://169.254.169.254/latest/meta-data/"})
+        elif path == "/redirect-broken":  # raw WSGI: werkzeug would refuse to send this Location
+            start_response("302 Found", [("Location", "https://[::1/x"), ("Content-Length", "0")])
+            return [b""]
         elif path == "/redirect-here":
             response = Response("", status=302, headers={"Location": "/config"})
         elif path == "/big":
@@ -220,6 +223,13 @@ def test_redirect_to_an_internal_host_is_not_followed(app, client, https_platfor
     page = response.get_data(as_text=True)
     assert "redirected to another host (169.254.169.254)" in page
     assert get_runtime(app).registry.overview() == []
+
+
+def test_a_redirect_to_a_malformed_address_is_refused(app, client, https_platform):
+    production(app, registration_allowed_networks="127.0.0.1/32")
+    response = register(client, https_platform.url + "/redirect-broken")
+    assert response.status_code == 403
+    assert "redirected to an invalid URL" in response.get_data(as_text=True)
 
 
 def test_same_host_redirect_is_followed(app, client, https_platform):
@@ -450,3 +460,14 @@ def test_registration_is_rate_limited_per_client_address(settings, https_platfor
         app.extensions["db_engine"].dispose()
     assert answers == [200, 409, 429, 429], answers  # the second names the same client id: 409
     assert len(https_platform.registrations) == 2  # the refused ones never reached the platform
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1/config", "https://host:99999/config", "javascript:alert(1)", "ftp://127.0.0.1/x", "//no-scheme",
+     "https:///no-host", "https://exa mple.org/config", "x" * 3000],
+)
+def test_malformed_configuration_addresses_get_a_clear_400(client, url):
+    response = register(client, url)
+    assert response.status_code == 400
+    assert "could not be registered" in response.get_data(as_text=True)

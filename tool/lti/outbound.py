@@ -216,9 +216,13 @@ class GuardedClient:
         self._session.mount("https://", adapter)
 
     def check_url(self, url: str) -> None:
-        """Refuse a URL by its scheme before anything is sent."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        """Refuse a URL by its form and scheme before anything is sent."""
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError as exc:
+            raise OutboundRefused("the address is not a valid URL") from exc
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
             raise OutboundRefused("the address is not an http(s) URL")
         if self.policy.https_only and parts.scheme != "https":
             raise OutboundRefused("the address is not https, and Stepping Stones only registers over https")
@@ -269,12 +273,18 @@ class GuardedClient:
             raise OutboundRefused(f"no answer within {self.policy.timeout_seconds:g} seconds") from exc
         except requests.RequestException as exc:
             raise OutboundFailed(f"{urlsplit(url).netloc} could not be reached") from exc
+        except ValueError as exc:  # requests parses a redirect's Location even when not following it
+            raise OutboundRefused("the address redirected to an invalid URL") from exc
 
     @staticmethod
     def _redirect_target(url: str, location: str) -> str:
-        target = urljoin(url, location)
-        here, there = urlsplit(url), urlsplit(target)
-        if (here.scheme, here.hostname, here.port) != (there.scheme, there.hostname, there.port):
+        try:
+            target = urljoin(url, location)
+            here, there = urlsplit(url), urlsplit(target)
+            same = (here.scheme, here.hostname, here.port) == (there.scheme, there.hostname, there.port)
+        except ValueError as exc:
+            raise OutboundRefused("the address redirected to an invalid URL") from exc
+        if not same:
             raise OutboundRefused(
                 f"the address redirected to another host ({there.netloc or 'unknown'}); "
                 "Stepping Stones only follows redirects on the same host"

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     llm_json_object_schema: bool = False
     # Whether the provider may keep requests and answers (OpenAI "store"); off by default.
     llm_store: bool = False
+    # Sequences (with their versions, jobs, responses) untouched this many days are deleted by the
+    # scheduled purge (tool.privacy.tasks); 0 keeps them until a teacher or admin deletes them.
+    retention_days: int = Field(default=730, ge=0)
 
     # LTI
     deployments_start_active: bool = False

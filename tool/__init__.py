@@ -17,6 +17,7 @@ FEATURES = (
     "tool.lti.views",
     "tool.teacher.export_views",  # before the teacher views: its routes join the teacher blueprint
     "tool.teacher.preview_views",  # before the teacher views: its routes join the teacher blueprint
+    "tool.teacher.student_data_views",  # before the teacher views: its routes join the teacher blueprint
     "tool.teacher.views",
     "tool.student.views",
     "tool.publish.views",

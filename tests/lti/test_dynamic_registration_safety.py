@@ -112,6 +112,8 @@ class HttpsPlatform:
             response = Response("", status=302, headers={"Location": "/config"})
         elif path == "/big":
             response = Response(b'{"issuer": "' + b"x" * 1_000_000 + b'"}', content_type="application/json")
+        elif path == "/deep":
+            response = Response(b"[" * 200_000, content_type="application/json")
         elif path == "/slow":
             time.sleep(2.5)
             response = Response(json.dumps(self.config()), content_type="application/json")
@@ -244,6 +246,13 @@ def test_an_oversized_configuration_is_refused(app, client, https_platform):
     response = register(client, https_platform.url + "/big")
     assert response.status_code == 403
     assert "larger than 256 KB" in response.get_data(as_text=True)
+
+
+def test_a_deeply_nested_configuration_is_refused(app, client, https_platform):
+    production(app, registration_allowed_networks="127.0.0.1/32")
+    response = register(client, https_platform.url + "/deep")
+    assert response.status_code == 502
+    assert "did not answer with JSON" in response.get_data(as_text=True)
 
 
 def test_a_slow_configuration_is_refused_within_the_time_limit(app, client, https_platform):

@@ -200,7 +200,7 @@ class Answer:
         """The body as JSON (``OutboundFailed`` if it is not)."""
         try:
             return json.loads(self.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser goes
             raise OutboundFailed("the answer is not JSON") from exc
 
 

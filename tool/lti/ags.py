@@ -135,8 +135,14 @@ class AgsClient:
         cls, runtime: LtiRuntime, registration_id: int, lineitems_url: str | None, *, writing: bool = False
     ) -> AgsClient:
         """A client for one job; ``writing`` reads with the ``lineitem`` scope it also writes with."""
-        with _calls("looking up the course platform"):
+        try:
             session = ServiceSession.for_registration(runtime, registration_id)
+        except ServiceError as exc:
+            raise AgsError(
+                "The course platform this sequence was published to is no longer registered with Stepping "
+                "Stones: ask your administrator.",
+                detail=str(exc),
+            ) from exc
         return cls(session, lineitems_url or "", [SCOPE_LINEITEM] if writing else None)
 
     def _read_scope(self) -> list[str]:

@@ -117,6 +117,8 @@ NOTICES = {
     "confirmed": "Thank you: Stepping Stones now counts the steps as in your course.",
     "withdrawn": "Withdrawn: the student now sees nothing to do. The activities are still in your course.",
     "restored": "The student sees their steps again.",
+    "score-later": "The course platform was busy: Stepping Stones will send the score again by itself "
+    "in a few moments. The success is saved.",
     "published": "Publishing: Stepping Stones is creating or updating the assignments in your course.",
 }
 
@@ -285,8 +287,17 @@ def mark_succeeded(public_id: str, step_id: str) -> Response:
         record = progress.mark_succeeded(session, step, request.form.get("note"), launch.user_sub)
         progress_id = record.id
     # The success is committed above; the score is sent after, and a failure only
-    # leaves it "failed" with a retry button.
-    scores.send_score(progress_id)
+    # leaves it "failed" with a retry button (and, if the LMS was busy, a background retry).
+    return _after_score(public_id, step_id, progress_id)
+
+
+def _after_score(public_id: str, step_id: str, progress_id: int) -> Response:
+    outcome = scores.send_score(progress_id)
+    if outcome.transient:
+        from tool.publish.tasks import retry_score_later
+
+        if retry_score_later(progress_id):
+            return _back(public_id, f"step-{step_id}", done="score-later")
     return _back(public_id, f"step-{step_id}")
 
 
@@ -310,5 +321,5 @@ def retry_score(public_id: str, step_id: str) -> Response:
     sequence, _ = _sequence_and_content(public_id)
     step = _step_of(progress.get_publication(db.session(), sequence.id), step_id)
     if step.progress is not None and step.progress.succeeded_at is not None:
-        scores.send_score(step.progress.id)
+        return _after_score(public_id, step_id, step.progress.id)
     return _back(public_id, f"step-{step_id}")

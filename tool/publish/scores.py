@@ -17,6 +17,7 @@ bumps the progress row's attempt count, adds a history row and is logged.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC
 
 from flask import current_app
@@ -36,6 +37,14 @@ NOT_YET = (
     "The course has no grade item for this step yet: ask the student to open the step once from the course, "
     "then send the score again."
 )
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    """The score's status after one delivery; ``transient``: the LMS was busy, trying later may work."""
+
+    status: str
+    transient: bool = False
 
 
 def gone_message(publication: Publication, step: PublishedStep) -> str:
@@ -79,7 +88,16 @@ def _post(client: AgsClient, url: str, sub: str, record: StepProgress) -> None:
             raise
 
 
-def _fail(db: Session, record: StepProgress, step: PublishedStep, reason: str, *, gone: bool, detail: str) -> str:
+def _fail(
+    db: Session,
+    record: StepProgress,
+    step: PublishedStep,
+    reason: str,
+    *,
+    gone: bool,
+    detail: str,
+    transient: bool = False,
+) -> ScoreOutcome:
     lifecycle.score_failed(record, reason, gone=gone)
     db.add(StepEvent(step_id=step.id, kind="score_failed", text=reason))
     db.commit()
@@ -90,16 +108,16 @@ def _fail(db: Session, record: StepProgress, step: PublishedStep, reason: str, *
         record.score_status,
         detail or reason,
     )
-    return record.score_status
+    return ScoreOutcome(record.score_status, transient)
 
 
-def deliver(db: Session, progress_id: int, client: AgsClient) -> str:
+def deliver(db: Session, progress_id: int, client: AgsClient) -> ScoreOutcome:
     """Post the score for one succeeded step; returns the resulting score status."""
     record = db.get(StepProgress, progress_id)
     if record is None or record.succeeded_at is None:
-        return lifecycle.ScoreStatus.NONE.value
+        return ScoreOutcome(lifecycle.ScoreStatus.NONE.value)
     if record.score_status == lifecycle.ScoreStatus.POSTED.value:
-        return record.score_status
+        return ScoreOutcome(record.score_status)
     step = record.step
     publication = step.publication
     sequence = db.get(Sequence, publication.sequence_id)
@@ -132,18 +150,18 @@ def deliver(db: Session, progress_id: int, client: AgsClient) -> str:
             db.add(StepEvent(step_id=step.id, kind="score_posted"))
             db.commit()
             log.info("score for step %s sent to %s (attempt %s)", step.id, url, record.score_attempts)
-            return record.score_status
+            return ScoreOutcome(record.score_status)
     except AgsError as exc:
-        return _fail(db, record, step, str(exc), gone=False, detail=exc.detail)
+        return _fail(db, record, step, str(exc), gone=False, detail=exc.detail, transient=exc.transient)
     return _fail(db, record, step, gone_message(publication, step), gone=True, detail=f"tried {sorted(tried)}")
 
 
-def send_score(progress_id: int) -> str:
-    """Send now, inside the request (short AGS calls); never raises for LMS trouble."""
+def send_score(progress_id: int) -> ScoreOutcome:
+    """Send now (short AGS calls); never raises for LMS trouble."""
     session = database.session()
     record = session.get(StepProgress, progress_id)
     if record is None:
-        return lifecycle.ScoreStatus.NONE.value
+        return ScoreOutcome(lifecycle.ScoreStatus.NONE.value)
     publication = record.step.publication
     try:
         client = AgsClient.for_registration(
@@ -151,5 +169,5 @@ def send_score(progress_id: int) -> str:
         )
     except AgsError as exc:
         lifecycle.score_attempt(record)
-        return _fail(session, record, record.step, str(exc), gone=False, detail=exc.detail)
+        return _fail(session, record, record.step, str(exc), gone=False, detail=exc.detail, transient=exc.transient)
     return deliver(session, progress_id, client)

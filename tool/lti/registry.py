@@ -40,6 +40,7 @@ class PlatformInfo:
     granted_scopes: frozenset[str]
     status: str = "active"
     source: str = "cli"
+    created_at: datetime | None = None
 
     @property
     def pending(self) -> bool:
@@ -60,6 +61,7 @@ class PlatformInfo:
             granted_scopes=row.scopes,
             status=row.status or "active",
             source=row.source or "cli",
+            created_at=row.created_at,
         )
 
 

@@ -108,8 +108,8 @@ def test_the_whole_loop_in_a_browser_through_the_run_command(demo: tuple[str, st
             page.get_by_role("button", name="Write the sequence").click()
 
             # The real worker writes it; the page follows the job by itself.
-            expect(page.get_by_text("Task 1:", exact=False).first).to_be_visible(timeout=60_000)
-            expect(page.get_by_text("Teacher script after success").first).to_be_visible()
+            expect(page.get_by_text("Step 1:", exact=False).first).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("What to say when it goes well").first).to_be_visible()
             _shot(page, "2-review")
 
             # Publish as Canvas assignments (mastery-gated), through the worker.

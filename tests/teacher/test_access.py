@@ -17,7 +17,7 @@ from .conftest import LEARNER, MakeLaunch
 from .rows import make_sequence
 
 # Values for path parameters; a new parameter name fails the test until it is added here.
-PARAMS = {"index": 0, "section": "task-0", "step_id": "no-such-step", "number": 1}
+PARAMS = {"index": 0, "section": "task-0", "step_id": "no-such-step", "number": 1, "fmt": "md"}
 
 
 def teacher_rules(app: Flask) -> list[Rule]:

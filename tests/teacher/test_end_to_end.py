@@ -84,7 +84,7 @@ def test_offline_generator_end_to_end(stack_factory: Callable[..., Stack]) -> No
     browser, review_url, _ = submit_and_wait(stack)
     page = browser.get(review_url, timeout=10)
     assert page.status_code == 200
-    assert "Efficacy diagnostic" in page.text and "Task 1:" in page.text
+    assert "Why they avoid it" in page.text and "Step 1:" in page.text
     assert "Teacher script after success" in page.text and "If the student struggles" in page.text
     assert 'id="progress"' not in page.text
     assert "version 1 (generated)" in page.text
@@ -120,7 +120,7 @@ def test_openai_generator_end_to_end_never_sends_names(
         stack, {"target_label": "", "target_sub": STUDENT.sub("canvas")}, flavour="canvas"
     )
     page = browser.get(review_url, timeout=10)
-    assert "Task 1:" in page.text and "version 1 (generated)" in page.text
+    assert "Step 1:" in page.text and "version 1 (generated)" in page.text
     assert f"For <strong>{STUDENT.name}</strong>" in page.text  # the teacher sees the name
     assert fake_openai.chat_requests, "the worker never called the LLM server"
     sent = fake_openai.all_text()
@@ -170,4 +170,4 @@ def test_refusal_keeps_inputs_shows_reason_and_retry_succeeds(
         "the retried job",
         stack.worker_log,
     )
-    assert "Task 1:" in browser.get(review_url, timeout=10).text
+    assert "Step 1:" in browser.get(review_url, timeout=10).text

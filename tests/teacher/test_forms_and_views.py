@@ -136,4 +136,4 @@ def test_post_without_the_launch_token_is_refused_even_with_cookies(
                 values[number] = 0  # type: ignore[assignment]
         url = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
         response = client.post(url, data={"target_skill": "Reading aloud"}, headers={"Origin": "https://evil.test"})
-        assert response.status_code == 401, rule.rule
+        assert response.status_code in (401, 403), rule.rule  # no launch token, or refused by origin first

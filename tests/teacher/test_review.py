@@ -82,8 +82,9 @@ def test_review_in_plain_words_with_an_honest_summary(
     assert re.search(r'<details class="card task" id="task-2">', html)
     # What the student sees, as they see it.
     assert "Work through card 1 on your own whiteboard." in html and "What the student sees" in html
-    # The way on to publishing and progress, carrying the launch token.
+    # The way on to publishing and progress, carrying the launch token, with the things to fix first.
     assert f"/teacher/sequences/{public_id}/progress?lt=" in html
+    assert "The checks found 2 things to fix first" in html
 
 
 def test_llm_text_is_escaped(

@@ -94,6 +94,14 @@ def launch_user(db: Session, launch: Launch) -> User:
     )
 
 
+def committed_launch_user(db: Session, launch: Launch) -> User:
+    """``launch_user``, committed: starting a job then reads other stores (roster, key/value)
+    without this request holding a write lock on the database (SQLite allows one writer)."""
+    user = launch_user(db, launch)
+    db.commit()
+    return user
+
+
 def list_sequences(db: Session, launch: Launch) -> list[Sequence]:
     stmt = (
         select(Sequence)

@@ -233,7 +233,8 @@ def regenerate(public_id: str) -> BaseResponse:
     current = launch()
     row = queries.get_sequence(db, current, public_id)
     if _no_active_job(db, row):
-        start_job(db, current, row, created_by=queries.launch_user(db, current), roster=course_roster(current))
+        roster = course_roster(current)
+        start_job(db, current, row, created_by=queries.committed_launch_user(db, current), roster=roster)
     return redirect(launch_url("teacher.review", public_id=row.public_id, done="rewriting"))
 
 
@@ -251,12 +252,13 @@ def regenerate_task(public_id: str, index: int) -> BaseResponse:
     if not 0 <= index < len(seq.tasks):
         raise NotFound("There is no such task.")
     if _no_active_job(db, row):
+        roster = course_roster(current)
         start_job(
             db,
             current,
             row,
-            created_by=queries.launch_user(db, current),
-            roster=course_roster(current),
+            created_by=queries.committed_launch_user(db, current),
+            roster=roster,
             kind="task",
             task_index=index,
             base=seq,

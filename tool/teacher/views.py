@@ -174,7 +174,7 @@ def retry(public_id: str) -> BaseResponse | tuple[str, int]:
     if job_states.blocks_new_job(job):  # a job whose worker was lost does not block
         return redirect(launch_url("teacher.review", public_id=row.public_id))
     row.inputs = parsed.model_dump(mode="json")
-    start_job(db, current, row, created_by=queries.launch_user(db, current), roster=roster)
+    start_job(db, current, row, created_by=queries.committed_launch_user(db, current), roster=roster)
     return redirect(launch_url("teacher.review", public_id=row.public_id, done="writing"))
 
 

@@ -35,7 +35,7 @@ def test_a_new_request_previews_what_leaves_and_the_choice_reaches_the_job(
     page = client.post("/teacher/preview", data={**FORM, "lt": lt, "hide": "Riverside Boxing Club"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert '<mark class="swap" title="“Amira” — the student">The student</mark>' in html
+    assert '<mark class="swap" title="“Amira” — the student this sequence is for">The student</mark>' in html
     assert "“Kemal” — looks like a person" in html and "“amira@home.test” — an e-mail address" in html
     assert "“Riverside Boxing Club” — you chose to hide it" in html
     assert "“Tina” — you" in html and "“Okafor” — looks like a person" in html

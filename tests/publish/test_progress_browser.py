@@ -75,6 +75,10 @@ def test_progress_page_through_sent_confirmed_updated_and_withdrawn(lms_world: L
     assert (stamp.get_attribute("datetime") or "").endswith("Z")  # UTC for machines
     assert "UTC" not in stamp.inner_text() and "GMT+13" in stamp.inner_text()
     _shot(page, "confirmed")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone between lessons: nothing runs off the side
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "progress-confirmed-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     def edit(content: object) -> None:
         content.tasks[0].student_instructions = "Tell a partner your idea, then write two sentences."  # type: ignore[attr-defined]

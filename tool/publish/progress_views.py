@@ -64,12 +64,32 @@ def _back(public_id: str, anchor: str | None = None, **args: str) -> Response:
     return redirect(launch_url("publish.progress_view", public_id=public_id, _anchor=anchor, **args), code=303)
 
 
+def _look_for_sent_items(publication: Publication, content: SequenceContent) -> None:
+    """A sent, unconfirmed publication: the course's grade item list may show the LMS saved the items."""
+    from tool.publish.deep_link_views import course_line_items, record_found
+
+    launch = current_instructor()
+    if (publication.registration_id, publication.deployment_pk, publication.context_id) != launch.scope_key:
+        return
+    listed = course_line_items(launch, publication.id)  # no transaction open during HTTP
+    if not listed:
+        return
+    with db.transaction() as session:
+        fresh = session.get(Publication, publication.id)
+        if fresh is not None:
+            record_found(fresh, progress.live_steps(fresh, content), listed)
+
+
 def render_progress(
     public_id: str, *, plan_error: str | None = None, form: dict[str, Any] | None = None, notice: str | None = None
 ) -> str:
     sequence, content = _sequence_and_content(public_id)
     session = db.session()
     publication = progress.get_publication(session, sequence.id)
+    if publication is not None and lifecycle.state_of(publication) is lifecycle.PublicationState.SENT:
+        _look_for_sent_items(publication, progress.publication_content(session, publication))
+        session.expire_all()
+        publication = progress.get_publication(session, sequence.id)
     problem = None
     try:
         progress.check_publishable(sequence, content)

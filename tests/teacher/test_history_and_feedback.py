@@ -15,6 +15,8 @@ from .conftest import MakeLaunch
 from .rows import make_sequence
 from .sample import SEQUENCE
 
+ALT = "times-tables"
+
 
 def _add_version(
     app: Flask,
@@ -85,13 +87,17 @@ def test_a_rewrite_that_changed_nothing_says_why(
     job = GenerationJob(kind="task", task_index=1, base_version=1, status="ready", payload={}, redactions={})
     meta = {
         "backend": "offline",
-        "ladder": {"family_id": "algebra-equations", "chosen_by": "match", "alternatives": []},
+        "ladder": {"family_id": "solving-equations", "chosen_by": "match", "alternatives": ["no-such-ladder", ALT]},
     }
     _add_version(app, public_id, copy.deepcopy(SEQUENCE), source="regenerated_task", job=job, meta=meta)
     html = client.get(f"/teacher/s/{public_id}", query_string={"lt": make_launch()}).get_data(as_text=True)
     assert "Rewriting step 2 gave the same task back" in html
     assert "its skill ladder, which has one version of each step" in html
     assert f"/teacher/s/{public_id}/edit/task-1" in html
+    # The alternatives the planner considered are offered as one-click rewrites (unknown ids are skipped).
+    assert html.count('name="ladder_family" value="') >= 1
+    assert f'<input type="hidden" name="ladder_family" value="{ALT}">' in html
+    assert "no-such-ladder" not in html
 
 
 def test_a_rewrite_that_changed_the_task_says_nothing_extra(

@@ -105,7 +105,7 @@ def unchanged_rewrite(db: Any, row: SequenceRow, version: SequenceVersion, job: 
         "task": index + 1,
         "offline": meta.get("backend") == "offline",
         "guided": bool(ladder) and not ladder.get("family_id"),
-        "alternatives": [f.name for f in alternatives if f is not None][:3],
+        "alternatives": [(f.id, f.name) for f in alternatives if f is not None][:3],
     }
 
 

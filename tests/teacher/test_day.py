@@ -154,3 +154,16 @@ def test_the_home_page_lists_the_four_things_that_need_the_teacher_in_order(
     # Each line leads to the place where the teacher acts.
     assert f"/teacher/sequences/{sue}/progress?lt=" in home and f"#step-{_step_id(sue_links[0])}" in home
     assert f"/teacher/sequences/{ravi}/progress?lt=" in home and "#publication" in home
+
+
+def test_times_follow_the_zone_the_platform_sends(lms_world: LmsWorld) -> None:
+    """A platform that fills the ``timezone`` custom parameter ($Person.address.timezone) sets the zone
+    of every time on the home page; the browser's zone is used only when it sends none."""
+    world = lms_world
+    _sequence_for(world, "student1")
+    plain = world.app.test_client().get("/teacher/", query_string={"lt": world.teacher_token()}).get_data(True)
+    assert "data-local" in plain and "UTC</time>" in plain
+    with world.platform.lock:
+        world.platform.tools[world.client_id].custom["timezone"] = "America/Denver"
+    zoned = world.app.test_client().get("/teacher/", query_string={"lt": world.teacher_token()}).get_data(True)
+    assert 'title="America/Denver"' in zoned and "data-local" not in zoned

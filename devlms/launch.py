@@ -97,6 +97,8 @@ def launch_start(platform: Platform) -> Response:
             "client_id": tool.client_id,
             "lti_deployment_id": tool.deployment_id,
         }
+        if platform.flavour == "canvas":  # Canvas offers LTI platform storage through this frame name
+            params["lti_storage_target"] = "post_message_forwarding"
         login_url = tool.login_url
     separator = "&" if "?" in login_url else "?"
     return redirect(login_url + separator + urlencode(params), code=302)  # type: ignore[return-value]

@@ -11,8 +11,9 @@ import json
 import threading
 import time
 import uuid
+from html import escape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -67,7 +68,32 @@ class LoopbackPlatform:
             self.jwks_requests += 1
             body = json.dumps({"keys": [k.jwk for k in self.keys]})
             return Response(body, content_type="application/json")(environ, start_response)
+        pages = {"/course": self._course_page, "/storage": _storage_frame, "/auth": self._authorize}
+        if request.path in pages:
+            return Response(pages[request.path](request), content_type="text/html")(environ, start_response)
         return Response("not found", status=404)(environ, start_response)
+
+    # -- a course page that frames the tool, with a platform-storage frame (as Canvas does) ----------
+    tool_login_url = ""
+    storage_target = "post_message_forwarding"
+
+    def _course_page(self, request: Request) -> str:
+        params = {"iss": self.issuer, "login_hint": "user-123", "client_id": self.client_id,
+                  "target_link_uri": self.tool_login_url.replace("/lti/login", "/lti/launch")}
+        if request.args.get("storage") != "0":
+            params["lti_storage_target"] = self.storage_target
+        frame = self.tool_login_url + "?" + urlencode(params)
+        storage = f'<iframe name="{self.storage_target}" src="/storage" hidden></iframe>'
+        return (f"<!doctype html><html><body>{storage if request.args.get('storage') != '0' else ''}"
+                f'<iframe id="tool" src="{escape(frame)}" style="width:900px;height:600px"></iframe></body></html>')
+
+    def _authorize(self, request: Request) -> str:
+        values = request.values
+        claims = self.claims(values["nonce"], **{LTI + "target_link_uri": values["redirect_uri"]})
+        fields = {"id_token": self.sign(claims), "state": values["state"]}
+        inputs = "".join(f'<input type="hidden" name="{k}" value="{escape(v)}">' for k, v in fields.items())
+        return (f'<!doctype html><html><body><form id="f" method="post" action="{escape(values["redirect_uri"])}">'
+                f"{inputs}</form><script>document.getElementById('f').submit()</script></body></html>")
 
     def close(self) -> None:
         self._server.shutdown()
@@ -105,6 +131,25 @@ class LoopbackPlatform:
 
 
 DROP: Any = object()  # claims(x=DROP) removes claim x
+
+
+def _storage_frame(_request: Request) -> str:
+    """The platform's storage frame: lti.put_data / lti.get_data in its own localStorage, answered to the sender."""
+    return """<!doctype html><html><body><script>
+window.addEventListener("message", function (event) {
+  var m = event.data || {};
+  if (m.subject === "lti.put_data") {
+    localStorage.setItem(event.origin + "|" + m.key, m.value);
+    event.source.postMessage({subject: "lti.put_data.response", message_id: m.message_id, key: m.key,
+                              value: m.value}, event.origin);
+  } else if (m.subject === "lti.get_data") {
+    var value = localStorage.getItem(event.origin + "|" + m.key);
+    var answer = {subject: "lti.get_data.response", message_id: m.message_id, key: m.key};
+    if (value === null) { answer.error = {code: "bad_request", message: "no such key"}; } else { answer.value = value; }
+    event.source.postMessage(answer, event.origin);
+  }
+});
+</script></body></html>"""
 
 
 def register(app: Any, platform: LoopbackPlatform, deployment_active: bool = True, **extra: Any) -> Any:

@@ -140,7 +140,7 @@ def test_a_launch_token_stops_working_when_its_deployment_is_deactivated(app, cl
 
 def test_login_in_a_frame_stores_a_secret_with_the_platform_before_redirecting(client, registered):
     response = _storage_login(client, registered)
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.mimetype == "text/html"
     config = _storage_config(response)
     assert config["action"] == "put" and config["target"] == "post_message_forwarding"
     assert config["origin"] == registered.url  # the platform's OIDC origin answers storage messages

@@ -178,7 +178,8 @@ def start_login(runtime: LtiRuntime) -> Response:
                     "value": storage_secret,
                     "next": auth_url,
                 },
-            )
+            ),
+            mimetype="text/html",
         )
     else:
         response = redirect(auth_url, code=302)

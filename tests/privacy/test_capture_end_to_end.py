@@ -8,10 +8,12 @@ captured request body is decoded as JSON and every message read as the model wou
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from support.fake_openai import FakeOpenAI, Reply
 
 from devlms.model import USERS_BY_KEY
@@ -220,7 +222,6 @@ def test_the_capture_check_would_catch_a_leak(fake_openai: FakeOpenAI) -> None:
     """The assertion above is not vacuous: one raw form in one request fails it."""
     import json
 
-    import pytest
     import requests
 
     fake_openai.default = _fake_llm
@@ -232,3 +233,87 @@ def test_the_capture_check_would_catch_a_leak(fake_openai: FakeOpenAI) -> None:
     requests.post(f"{fake_openai.base_url}/chat/completions", data=json.dumps(body), timeout=5)
     with pytest.raises(AssertionError):
         _assert_nothing_identifying(fake_openai)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    bool(os.environ.get("SS_TEST_DATABASE_URL")),
+    reason="CI time: the browser run is in the SQLite pass; the same flow over HTTP runs in both passes",
+)
+def test_no_identity_form_reaches_the_llm_when_typed_in_a_browser(
+    stack_factory: Callable[..., Stack], fake_openai: FakeOpenAI
+) -> None:
+    """The same, driven through Debian's chromium: the LMS launch, the form typed field by field, the
+    edit form, the rewrite and regenerate buttons."""
+    from playwright.sync_api import Page, sync_playwright
+
+    fake_openai.default = _fake_llm
+    stack = stack_factory(
+        SS_GENERATOR="openai",
+        SS_LLM_BASE_URL=fake_openai.base_url,
+        SS_LLM_API_KEY="sk-test",
+        SS_LLM_MODEL="fake-model",
+        SS_LLM_TIMEOUT_SECONDS="10",
+        SS_LLM_JUDGE="1",
+    )
+    everyone = identity_forms()
+    half = "; ".join(everyone.split("; ")[:14])
+
+    def settle(page: Page, calls: int) -> None:
+        """Wait for the worker: the LLM server has seen ``calls`` requests and the job is no longer active."""
+        public_id = re.search(r"/teacher/s/([^?/#]+)", page.url).group(1)  # type: ignore[union-attr]
+        lt = re.search(r"[?&]lt=([^&#]+)", page.url).group(1)  # type: ignore[union-attr]
+        status = f"{stack.tool_url}/teacher/s/{public_id}/status.json?lt={lt}"
+        wait_for(
+            lambda: len(fake_openai.chat_requests) >= calls and not page.request.get(status).json()["active"],
+            WORKER_TIMEOUT,
+            "the worker",
+            stack.worker_log,
+        )
+        page.reload()
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
+        )
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(stack.devlms.launch_url(FLAVOUR, stack.client_ids[FLAVOUR], user="teacher"))
+            page.wait_for_url("**/teacher/**")
+            lt = re.search(r"[?&]lt=([^&#]+)", page.url).group(1)  # type: ignore[union-attr]
+            page.goto(f"{stack.tool_url}/teacher/new?lt={lt}")
+            page.select_option("#f-target_sub", value=STUDENT.sub(FLAVOUR))
+            page.fill("#f-target_skill", f"Writing a paragraph: {half}")
+            page.fill("#f-student_level", f"Year 8 ({STUDENT.given_name}, {TEACHER.given_name})")
+            page.fill("#f-current_avoidance", f"Writes one sentence. {everyone}")
+            page.fill("#f-subject_area", f"English with {TEACHER.name}; SIS-{TEACHER.key}")
+            for name in ("student_profile", "previous_attempts", "student_strengths"):
+                page.fill(f"#f-{name}", everyone)
+            page.get_by_role("button", name="Write the sequence").click()
+            page.wait_for_url("**/teacher/s/**")
+            settle(page, 2)  # draft + judge
+
+            review_url = page.url
+            edit = re.sub(r"/teacher/s/([^?/#]+)[^?]*", r"/teacher/s/\1/edit/task-2", review_url)
+            page.goto(edit)
+            page.fill("#f-name", f"Pair with {SUE.given_name}")
+            for name in ("student_does", "why_it_builds_efficacy", "success_looks_like", "teacher_script"):
+                page.fill(f"#f-{name}", everyone)
+            page.locator("form button[type=submit]").first.click()
+            page.wait_for_url("**/teacher/s/**")
+            # The rewrite and regenerate buttons may sit in folded sections: submit their forms as a click would.
+            page.locator('form[action*="/tasks/1/regenerate"]').first.evaluate("form => form.requestSubmit()")
+            page.wait_for_load_state()
+            settle(page, 3)  # one task
+            page.locator('form[action*="/regenerate"]:not([action*="/tasks/"])').first.evaluate(
+                "form => form.requestSubmit()"
+            )
+            page.wait_for_load_state()
+            settle(page, 5)  # draft + judge again
+            assert "[Teacher]" not in page.content()
+        finally:
+            chromium.close()
+
+    rewrite = [r for r in fake_openai.chat_requests if "sequence_task" in str(r.body["response_format"])]
+    assert rewrite and "a classmate" in rewrite[0].body["messages"][1]["content"]  # the edit travelled, redacted
+    _assert_nothing_identifying(fake_openai)

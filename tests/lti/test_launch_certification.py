@@ -115,6 +115,15 @@ BAD_LAUNCHES = [
     ("missing-sub", {"sub": DROP}, None, "sub", 400),
     ("deep-linking-without-settings", {LTI + "message_type": "LtiDeepLinkingRequest"}, None, "Deep Linking", 400),
     ("unknown-deployment", {LTI + "deployment_id": "dep-new"}, None, "activate-deployment", 403),
+    # Strict-probe boundaries: leeway is 60 s, no more; azp/aud combinations.
+    ("expired-beyond-leeway", {"iat": Ago(-300), "exp": Ago(-75)}, None, "expired", 400),
+    ("not-before-beyond-leeway", {"nbf": Ago(120)}, None, "nbf", 400),
+    ("aud-list-without-us-azp-us", {"aud": ["other-tool", "third"], "azp": "client-1"}, None, "addressed", 400),
+    ("aud-list-with-us-azp-other", {"aud": ["client-1", "other-tool"], "azp": "other-tool"}, None,
+     "authorized party", 400),
+    ("aud-not-a-string", {"aud": {"client": "client-1"}}, None, "addressed", 400),
+    ("issuer-with-trailing-slash", {"iss": "https://platform.example/"}, None, "issuer", 400),
+    ("deployment-id-not-a-string", {LTI + "deployment_id": 7}, None, "deployment", 400),
 ]
 
 
@@ -238,7 +247,10 @@ VALID_LAUNCHES = [
     ("mentor-who-is-an-institution-admin", {LTI + "roles": [MEMBERSHIP + "#Mentor", INSTITUTION + "Administrator"]},
      None),
     ("aud-list-with-azp", {"aud": ["client-1", "other-tool"], "azp": "client-1"}, "/student/"),
+    ("single-aud-with-matching-azp", {"azp": "client-1"}, "/student/"),
     ("clock-skew-within-leeway", {"iat": Ago(30), "exp": Ago(90)}, "/student/"),
+    ("expired-within-leeway", {"iat": Ago(-120), "exp": Ago(-30)}, "/student/"),
+    ("not-before-within-leeway", {"nbf": Ago(30)}, "/student/"),
     ("deep-linking-instructor", {LTI + "message_type": "LtiDeepLinkingRequest", LTI + "roles": [INSTRUCTOR],
                                  LTI + "resource_link": DROP, DL: DL_SETTINGS}, "/teacher/deep-link"),
     ("deep-linking-learner", {LTI + "message_type": "LtiDeepLinkingRequest", LTI + "resource_link": DROP,
@@ -285,3 +297,42 @@ def test_task_launch_keeps_the_step(client, registered, overrides, step):
     assert response.status_code == 303
     query = parse_qs(urlsplit(response.headers["Location"]).query)
     assert query.get("step", [None])[0] == step
+
+
+def test_a_launch_replayed_from_another_browser_is_refused(app, client, registered):
+    auth = login(client, registered)
+    data = {"id_token": registered.sign(registered.claims(auth["nonce"])), "state": auth["state"]}
+    assert client.post("/lti/launch", data=data).status_code == 303
+    other = app.test_client()
+    login(other, registered)
+    response = other.post("/lti/launch", data=data)
+    assert response.status_code == 400  # another browser's cookie, and the nonce is spent anyway
+
+
+def test_deployment_deactivated_between_login_and_launch_is_refused(app, client, registered):
+    from tool.lti.runtime import get_runtime
+
+    auth = login(client, registered)
+    assert get_runtime(app).registry.set_deployment_active(registered.issuer, registered.client_id, "dep-1", False)
+    token = registered.sign(registered.claims(auth["nonce"]))
+    _assert_error_page(client.post("/lti/launch", data={"id_token": token, "state": auth["state"]}),
+                       "activate", 403)
+
+
+def test_made_up_kids_cannot_make_us_hammer_the_platform_key_set(client, registered):
+    assert launch(client, registered).status_code == 303  # key set fetched once
+    for n in range(15):
+        auth = login(client, registered)
+        claims = registered.claims(auth["nonce"])
+        token = jwt.encode(claims, registered.key.private, algorithm="RS256", headers={"kid": f"made-up-{n}"})
+        _assert_error_page(client.post("/lti/launch", data={"id_token": token, "state": auth["state"]}),
+                           "no key with id", 400)
+    assert registered.jwks_requests == 1 + 10  # at most 10 refetches a minute for unknown kids
+
+
+def test_key_rotation_mid_class_keeps_launches_working(client, registered):
+    assert launch(client, registered).status_code == 303
+    registered.rotate()  # the platform publishes a new key and signs with it from now on
+    assert launch(client, registered).status_code == 303
+    assert launch(client, registered).status_code == 303
+    assert registered.jwks_requests == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from support import axe
 
 from publish.e2e import LmsWorld
 
@@ -45,8 +46,10 @@ def _teacher_progress(world: LmsWorld, browser: Browser) -> tuple[Page, str]:
 
 
 def _shot(page: Page, state: str) -> None:
+    """Screenshot the page in ``state`` and check it with axe (no serious or critical problem)."""
     assert page.locator("#publication").get_attribute("data-state") == state
     page.screenshot(path=str(SHOTS / f"progress-{state}.png"), full_page=True)
+    axe.check(page, f"teacher progress ({state})")
 
 
 @pytest.mark.parametrize("lms_world", ["moodle"], indirect=True)

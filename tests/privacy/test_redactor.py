@@ -29,7 +29,7 @@ def redact(text: str, *people: Person) -> str:
     [
         ("ask @Sam first", "ask @the student first"),
         ("then…Sam.", "then…the student."),
-        ("Mr.Reader said so", "Mr.[Teacher] said so"),
+        ("then Mr.Reader said so", "then [Teacher] said so"),
         ("then SamStudent and Sam_Student", "then the student and the student"),
         ("so sam.student wrote", "so the student wrote"),
         ("login sstudent", "login the student"),
@@ -60,7 +60,7 @@ def test_family_and_given_names_leave_separately_never() -> None:
 
 def test_common_word_surnames_are_replaced_only_where_used_as_names() -> None:
     typed = "a good reader; our reader; Mr Good; GOOD"
-    assert redact(typed) == "a good reader; our reader; Mr a classmate; a classmate"
+    assert redact(typed) == "a good reader; our reader; a classmate; a classmate"
     assert redact("Reader noticed it") == "[Teacher] noticed it"
 
 
@@ -125,4 +125,23 @@ def test_a_login_that_is_an_everyday_word_is_matched_like_a_name() -> None:
     tina = Person.of("teacher", names=("Tina Teacher",), logins=("teacher",), emails=("teacher@example.com",))
     assert redact("our teacher asked; Teacher said; login teacher", tina) == (
         "our teacher asked; [Teacher] said; login teacher"
+    )
+
+
+def test_a_co_teacher_on_the_roster_is_another_teacher_not_a_classmate() -> None:
+    from types import SimpleNamespace
+
+    from tool.lti.nrps import Member
+    from tool.privacy.roster import people_for
+
+    launch = SimpleNamespace(
+        user_sub="t-1", user_name="Tina Reader", user_given_name="Tina", user_family_name="Reader", user_email=None
+    )
+    roster = [
+        Member("s-1", ("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",), name="Amira Khan"),
+        Member("t-2", ("http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",), name="Omar Haddad"),
+    ]
+    r = Redactor(people_for(launch, None, "Sam", roster), detect_names=False)
+    assert r.text("Sam sits with Amira; Mr Haddad and Tina agree.") == (
+        "The student sits with a classmate; another teacher and [Teacher] agree."
     )

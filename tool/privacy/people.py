@@ -11,12 +11,13 @@ import simplemma
 
 from tool.privacy.text import compact, tokenise
 
-Role = Literal["target", "classmate", "teacher"]
+Role = Literal["target", "classmate", "teacher", "staff"]
 
 PLACEHOLDERS: dict[Role, str] = {
     "target": "the student",
     "classmate": "a classmate",
     "teacher": "[Teacher]",
+    "staff": "another teacher",  # a co-teacher or teaching assistant on the course roster
 }
 NAME_PLACEHOLDER = "[name]"
 HIDDEN_PLACEHOLDER = "[hidden]"

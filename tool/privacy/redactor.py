@@ -40,7 +40,7 @@ from tool.privacy.text import Token, compact, tokenise
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-Reason = Literal["target", "classmate", "teacher", "name", "hidden", "email"]
+Reason = Literal["target", "classmate", "teacher", "staff", "name", "hidden", "email"]
 
 # Any e-mail address, known or not, is removed: it identifies someone and never helps drafting.
 EMAIL = re.compile(r"[\w.+'’-]+@[\w-]+(?:\.[\w-]+)+")
@@ -54,7 +54,7 @@ _MAX_GAP = 2
 # Fields that are not free text (ids, enums, numbers) are never touched.
 _NOT_TEXT = frozenset({"ladder_family", "sources", "primary_barrier_source", "task_index", "check", "severity"})
 WITHHELD = "[text withheld: it could not be checked for names]"
-ROLE_ORDER: tuple[Role, ...] = ("teacher", "classmate", "target")
+ROLE_ORDER: tuple[Role, ...] = ("staff", "teacher", "classmate", "target")
 # Only these are restored for the teacher: each stands for exactly one person.
 RESTORABLE: tuple[Role, ...] = ("target", "teacher")
 
@@ -77,7 +77,7 @@ class _Entry:
 def merge_people(people: Iterable[Person]) -> list[Person]:
     """One person per target and one per teacher (launch, user row, label and roster entry describe the same)."""
     people = list(people)
-    merged: list[Person] = [p for p in people if p.role == "classmate"]
+    merged: list[Person] = [p for p in people if p.role in ("classmate", "staff")]
     one_person: tuple[Role, ...] = ("target", "teacher")
     for role in one_person:
         same = [p for p in people if p.role == role]
@@ -148,6 +148,11 @@ class Redactor:
                 continue
             last, entry, possessive = hit
             start, end = tokens[index].start, tokens[last].end
+            # "Mr Haddad" is "another teacher", not "Mr another teacher": the title goes with the name.
+            title = tokens[index - 1] if index > 0 else None
+            if title is not None and title.folded in TITLES and free[index - 1]:
+                if text[title.end : start].strip(" .") == "":
+                    start = title.start
             placeholder = _placeholder(entry.reason, text, start)
             if possessive:
                 placeholder += "'s"

@@ -53,5 +53,7 @@ def people_for(launch: Any, target: Any, label: str | None, roster: Iterable[Any
         role: Role = "target" if member.user_id == target_sub else "classmate"
         if member.user_id == launch.user_sub:
             role = "teacher"
+        elif role == "classmate" and getattr(member, "is_instructor", False):
+            role = "staff"
         people.append(_member_person(role, member))
     return people

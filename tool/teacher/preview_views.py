@@ -1,4 +1,4 @@
-""""What the AI provider will see": the exact teacher text that leaves, replacements highlighted.
+""" "What the AI provider will see": the exact teacher text that leaves, replacements highlighted.
 
 Routes on the teacher blueprint (instructor launches only):
 
@@ -34,6 +34,7 @@ REASONS = {
     "target": "the student this sequence is for",
     "classmate": "someone on the class list",
     "teacher": "you",
+    "staff": "another teacher on the course",
     "name": "looks like a person's name",
     "hidden": "you chose to hide it",
     "email": "an e-mail address",

@@ -150,9 +150,13 @@ class Redactor:
             start, end = tokens[index].start, tokens[last].end
             # "Mr Haddad" is "another teacher", not "Mr another teacher": the title goes with the name.
             title = tokens[index - 1] if index > 0 else None
-            if title is not None and title.folded in TITLES and free[index - 1]:
-                if text[title.end : start].strip(" .") == "":
-                    start = title.start
+            if (
+                title is not None
+                and title.folded in TITLES
+                and free[index - 1]
+                and text[title.end : start].strip(" .") == ""
+            ):
+                start = title.start
             placeholder = _placeholder(entry.reason, text, start)
             if possessive:
                 placeholder += "'s"

@@ -145,3 +145,20 @@ def test_a_co_teacher_on_the_roster_is_another_teacher_not_a_classmate() -> None
     assert r.text("Sam sits with Amira; Mr Haddad and Tina agree.") == (
         "The student sits with a classmate; another teacher and [Teacher] agree."
     )
+
+
+def test_if_the_identities_cannot_be_prepared_every_text_is_withheld(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tool.privacy.redactor as module
+
+    def broken(person: Person) -> dict[str, object]:
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr(module, "forms_of", broken)
+    r = Redactor([SAM])
+    assert r.text("Sam reads") == module.WITHHELD
+    assert (
+        r.model(
+            SequenceRequest(target_skill="Sam reads", student_level="Y8", current_avoidance="Sam hides")
+        ).target_skill
+        == module.WITHHELD
+    )

@@ -103,10 +103,19 @@ class Redactor:
     detect_names: bool = True
     _entries: dict[str, _Entry] = field(init=False, default_factory=dict)
     _longest: int = field(init=False, default=0)
+    # Set when the identities could not be prepared: then every text is withheld, never sent unchecked.
+    _broken: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
+        try:
+            self._prepare()
+        except Exception:
+            log.exception("could not prepare the identities to redact; every text will be withheld")
+            self._broken = True
+
+    def _prepare(self) -> None:
         self.people = merge_people(self.people)
-        self.hidden = tuple(h for h in self.hidden if h and h.strip())
+        self.hidden = tuple(h for h in self.hidden if isinstance(h, str) and h.strip())
         # Later roles win a shared key: a first name shared by the target and a classmate most
         # likely means the target; the teacher is least likely to be described by name.
         for role in ROLE_ORDER:
@@ -124,6 +133,8 @@ class Redactor:
     def replacements(self, text: str) -> list[Replacement]:
         """What would be replaced in ``text``, in order; never raises."""
         try:
+            if self._broken:
+                raise RuntimeError("identities not prepared")
             return self._replacements(text)
         except Exception:
             log.exception("redaction failed; withholding the whole text")

@@ -171,29 +171,30 @@ def register(client: FlaskClient, config_url: str, **extra: str) -> Any:
 
 
 # -- refusals in production --------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("url", "reason"),
-    [
-        ("https://127.0.0.1:9/config", "a loopback address"),
-        ("https://localhost:9/config", "a loopback address"),
-        ("https://[::1]:9/config", "a loopback address"),
-        ("https://[::ffff:127.0.0.1]:9/config", "a loopback address"),
-        ("https://10.1.2.3/config", "a private network address"),
-        ("https://192.168.0.10/config", "a private network address"),
-        ("https://172.16.5.5/config", "a private network address"),
-        ("https://100.64.0.1/config", "a private network address"),
-        ("https://169.254.169.254/latest/meta-data/", "a link-local address"),
-        ("https://[fe80::1]/config", "a link-local address"),
-        ("https://0.0.0.0/config", "a reserved address"),
-    ],
-)
-def test_internal_addresses_are_refused_in_production(app, client, url, reason):
+INTERNAL = [
+    ("https://127.0.0.1:9/config", "a loopback address"),
+    ("https://localhost:9/config", "a loopback address"),
+    ("https://[::1]:9/config", "a loopback address"),
+    ("https://[::ffff:127.0.0.1]:9/config", "a loopback address"),
+    ("https://10.1.2.3/config", "a private network address"),
+    ("https://192.168.0.10/config", "a private network address"),
+    ("https://172.16.5.5/config", "a private network address"),
+    ("https://100.64.0.1/config", "a private network address"),
+    ("https://[fd00::1]/config", "a private network address"),
+    ("https://169.254.169.254/latest/meta-data/", "a link-local address"),
+    ("https://[fe80::1]/config", "a link-local address"),
+    ("https://0.0.0.0/config", "a reserved address"),
+    ("https://240.0.0.1/config", "a reserved address"),
+]
+
+
+def test_internal_addresses_are_refused_in_production(app, client):
     production(app)
-    response = register(client, url)
-    assert response.status_code == 403
-    page = response.get_data(as_text=True)
-    assert "could not be registered" in page
-    assert reason in page
+    for url, reason in INTERNAL:  # one app for all (each refusal happens before any connection)
+        response = register(client, url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 403, url
+        assert "could not be registered" in page and reason in page, (url, reason)
     assert get_runtime(app).registry.overview() == []
 
 
@@ -471,12 +472,28 @@ def test_registration_is_rate_limited_per_client_address(settings, https_platfor
     assert len(https_platform.registrations) == 2  # the refused ones never reached the platform
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["http://[::1/config", "https://host:99999/config", "javascript:alert(1)", "ftp://127.0.0.1/x", "//no-scheme",
-     "https:///no-host", "https://exa mple.org/config", "x" * 3000],
-)
-def test_malformed_configuration_addresses_get_a_clear_400(client, url):
-    response = register(client, url)
-    assert response.status_code == 400
-    assert "could not be registered" in response.get_data(as_text=True)
+MALFORMED = [
+    "http://[::1/config", "https://host:99999/config", "javascript:alert(1)", "ftp://127.0.0.1/x", "//no-scheme",
+    "https:///no-host", "https://exa mple.org/config", "x" * 3000,
+]
+
+
+def test_malformed_configuration_addresses_get_a_clear_400(client):
+    for url in MALFORMED:
+        response = register(client, url)
+        assert response.status_code == 400, url[:80]
+        assert "could not be registered" in response.get_data(as_text=True)
+
+
+def test_the_address_policy_itself():
+    strict = outbound.OutboundPolicy(https_only=True, check_addresses=True,
+                                     allowed_networks=outbound.parse_networks("10.20.0.0/16, 127.0.0.1"))
+    refusal = lambda text: strict.refusal(ipaddress.ip_address(text))  # noqa: E731
+    assert refusal("10.20.3.4") is None and refusal("127.0.0.1") is None  # allow-listed
+    assert refusal("10.21.0.1") == "a private network address"
+    assert refusal("127.0.0.2") == "a loopback address"
+    assert refusal("::ffff:10.21.0.1") == "a private network address"  # IPv4-mapped IPv6 is the IPv4 address
+    assert refusal("64:ff9b::a00:1") is not None  # NAT64 spelling of 10.0.0.1
+    assert refusal("93.184.216.34") is None and refusal("2606:2800:220:1::1") is None
+    relaxed = outbound.OutboundPolicy(https_only=False, check_addresses=False)
+    assert relaxed.refusal(ipaddress.ip_address("127.0.0.1")) is None  # development and tests

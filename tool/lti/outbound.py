@@ -86,15 +86,15 @@ class OutboundPolicy:
             address = address.ipv4_mapped
         if any(address in network for network in self.allowed_networks):
             return None
-        if address.is_unspecified:
-            return "a reserved address"
         if address.is_loopback:
             return "a loopback address"
         if address.is_link_local:
             return "a link-local address (such as a cloud metadata service)"
+        if address.is_unspecified or address.is_reserved or address.is_multicast:
+            return "a reserved address"
         if address.is_private or any(address in network for network in EXTRA_BLOCKED):
             return "a private network address"
-        if address.is_multicast or address.is_reserved or address.is_unspecified or not address.is_global:
+        if not address.is_global:
             return "a reserved address"
         return None
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -127,6 +127,16 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(default=30, ge=1)
     # How often the beat-driven sweeper re-dispatches lost and never-dispatched jobs.
     sweep_interval_seconds: float = Field(default=15.0, gt=0)
+
+    @field_validator("registration_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        """A typo in the allow-list stops the start with a clear message (not a failed registration later)."""
+        import ipaddress
+
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _fill_and_refuse_insecure(self) -> Settings:

@@ -497,3 +497,13 @@ def test_the_address_policy_itself():
     assert refusal("93.184.216.34") is None and refusal("2606:2800:220:1::1") is None
     relaxed = outbound.OutboundPolicy(https_only=False, check_addresses=False)
     assert relaxed.refusal(ipaddress.ip_address("127.0.0.1")) is None  # development and tests
+
+
+def test_a_malformed_allow_list_stops_the_start(monkeypatch):
+    from pydantic import ValidationError
+
+    from config.settings import Settings
+
+    monkeypatch.setenv("SS_REGISTRATION_ALLOWED_NETWORKS", "10.0.0.0/8, 10.0.0.300")
+    with pytest.raises(ValidationError, match=r"10\.0\.0\.300"):
+        Settings()

@@ -205,3 +205,25 @@ def test_a_platform_admins_pages_link_to_the_console_and_a_teachers_do_not(clien
     teacher = launch(client, platform, **{LTI + "roles": TEACHER_ROLES})
     page = client.get(teacher.headers["Location"]).get_data(as_text=True)
     assert 'id="admin-console-link"' not in page
+
+
+def test_the_tool_admin_suspends_a_platform_and_approves_it_again(client, app, platform):
+    info = register(app, platform)
+    registry = get_runtime(app).registry
+    sign_in(client)
+    token = csrf(client.get("/admin/").get_data(as_text=True))
+    assert client.post(f"/admin/registrations/{info.pk}/suspend", data={"csrf": token}).status_code == 303
+    assert registry.find(platform.issuer, platform.client_id) is None
+    refused = client.get("/lti/login", query_string={"iss": platform.issuer, "client_id": platform.client_id,
+                                                     "login_hint": "u", "target_link_uri": "http://127.0.0.1:5000/lti/launch"})
+    assert refused.status_code == 403 and "waiting for its administrator" in refused.get_data(as_text=True)
+    client.post(f"/admin/registrations/{info.pk}/approve", data={"csrf": token})
+    assert launch(client, platform).status_code in (302, 303)
+
+
+def test_a_platform_admin_cannot_suspend_their_own_platform(client, app, platform):
+    info = register(app, platform)
+    response = launch(client, platform, **{LTI + "roles": ADMIN_ROLES})
+    token = re.search(r"lt=([^&]+)", response.headers["Location"]).group(1)
+    assert client.post(f"/admin/registrations/{info.pk}/suspend", data={"lt": token}).status_code == 403
+    assert get_runtime(app).registry.find(platform.issuer, platform.client_id) is not None

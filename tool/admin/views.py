@@ -2,7 +2,7 @@
 
 GET      /admin/                      registrations, deployments, usage (sign-in page when not signed in)
 GET/POST /admin/login, POST /admin/logout   the tool administrator's password session
-POST     /admin/registrations/<pk>/approve | remove      pending registrations
+POST     /admin/registrations/<pk>/approve | remove | suspend   pending (and suspended) registrations
 POST     /admin/deployments/<pk>/activate | deactivate
 POST     /admin/activate-offer        a platform administrator switches on the deployment they launched from
 """
@@ -34,6 +34,7 @@ NOTICES = {
     "deactivated": "The deployment is switched off: launches from it are refused until it is switched on again.",
     "approved": "The registration is approved. Switch on its deployments below.",
     "removed": "The pending registration was removed.",
+    "suspended": "The registration waits for approval again: nobody can open Stepping Stones from it until then.",
 }
 
 
@@ -133,6 +134,19 @@ def approve(pk: int) -> Response:
         _registration_row(db, pk, identity)
     registry.set_registration_status(pk, "active")
     return redirect(_console_url(identity, done="approved"), code=303)
+
+
+@bp.post("/registrations/<int:pk>/suspend")
+def suspend(pk: int) -> Response:
+    """Put an approved registration back to waiting: its logins and launches stop until it is approved again."""
+    identity = _require_admin(post=True)
+    if identity.kind != "password":
+        raise _forbidden()  # an LMS administrator cannot lock their own platform out
+    with Session(current_app.extensions["db_engine"]) as db:
+        _registration_row(db, pk, identity)
+    get_runtime().registry.set_registration_status(pk, "pending")
+    _forget_active_cache()
+    return redirect(_console_url(identity, done="suspended"), code=303)
 
 
 @bp.post("/registrations/<int:pk>/remove")

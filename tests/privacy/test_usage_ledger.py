@@ -59,3 +59,29 @@ def test_a_failed_attempt_carries_its_tokens_and_they_are_counted(
         assert whole.attempts == 2 and whole.prompt_tokens == 6200
         assert deployment_usage(db, platform["deployment_pk"] + 99).attempts == 0
         assert sequence_usage(db, other_sequence).prompt_tokens == 3100
+
+
+def test_the_worker_records_a_refused_job_and_a_written_one(
+    app: Flask, platform: dict[str, int], fake_openai: FakeOpenAI
+) -> None:
+    from tests.teacher.test_tasks import _queued_job, _use_fake_llm
+    from tool.generation.offline import OfflineGenerator
+    from tool.teacher.tasks import execute_job
+
+    _use_fake_llm(app, fake_openai)
+    fake_openai.reply_refusal("I can't help with that.")
+    with app.app_context():
+        failed = _queued_job(app, platform)
+        execute_job(failed)
+        sequence_id = session().get(GenerationJob, failed).sequence_id  # type: ignore[union-attr]
+        totals = sequence_usage(session(), sequence_id)
+        assert (totals.attempts, totals.failed) == (1, 1) and totals.prompt_tokens > 1000
+    written = OfflineGenerator(chosen=True).plan(REQUEST).model_dump_json()
+    fake_openai.reply_text(written, usage={"prompt_tokens": 2100, "completion_tokens": 700, "cached_tokens": 1024})
+    with app.app_context():
+        ok = _queued_job(app, platform)
+        execute_job(ok)
+        sequence_id = session().get(GenerationJob, ok).sequence_id  # type: ignore[union-attr]
+        totals = sequence_usage(session(), sequence_id)
+        assert (totals.attempts, totals.failed, totals.cached_tokens) == (1, 0, 1024)
+        assert deployment_usage(session(), platform["deployment_pk"]).attempts == 2

@@ -75,7 +75,7 @@ def _totals(db: Session, *where: ColumnElement[bool]) -> UsageTotals:
     row = db.execute(
         select(
             func.count(LlmUsage.id),
-            func.coalesce(func.sum(case((LlmUsage.outcome == "failed", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((LlmUsage.outcome != "ready", 1), else_=0)), 0),
             func.coalesce(func.sum(LlmUsage.prompt_tokens), 0),
             func.coalesce(func.sum(LlmUsage.cached_tokens), 0),
             func.coalesce(func.sum(LlmUsage.completion_tokens), 0),

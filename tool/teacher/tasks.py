@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from tool import db as database
 from tool.db import utcnow
+from tool.generation import usage_ledger
 from tool.generation.backend import GenerationError, Stage, TransientGenerationError
 from tool.generation.model import GenerationResult, Sequence, SequenceRequest
 from tool.teacher import job_states, queries
@@ -252,6 +253,7 @@ def execute_job(job_id: int, *, retries_done: int = 0) -> None:
         try:
             result = _generate(job, lambda stage: _set_status(job_id, stage, owner))
         except TransientGenerationError as exc:
+            usage_ledger.record_job(db, job_id, "retrying", exc)  # failed attempts cost tokens too
             job = _fresh_job(db, job_id)
             assert job is not None
             backoff = min(RETRY_BACKOFF_MAX, RETRY_BACKOFF_FACTOR * 2**retries_done)
@@ -264,6 +266,7 @@ def execute_job(job_id: int, *, retries_done: int = 0) -> None:
             _wait_for_retry(job_id, owner, exc.reason)
             raise
         except GenerationError as exc:
+            usage_ledger.record_job(db, job_id, "failed", exc)
             _fail(job_id, exc.reason)
             return
         except SoftTimeLimitExceeded:
@@ -273,6 +276,7 @@ def execute_job(job_id: int, *, retries_done: int = 0) -> None:
             log.exception("generation job %s failed unexpectedly", job_id)
             _fail(job_id, UNEXPECTED_REASON)
             return
+        usage_ledger.record_job(db, job_id, "ready", result)
         _store_result(job_id, owner, result)
 
 

@@ -16,10 +16,12 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from tool.db import session, utcnow
+from tool.generation import usage_ledger
 from tool.generation.checker import check_sequence, passed_checks
 from tool.generation.ladders.library import family_by_id
 from tool.generation.model import CheckId, Finding, Sequence, SequenceRequest
 from tool.lti.session import launch_url
+from tool.privacy import audit
 from tool.student.views import for_student
 from tool.teacher import forms, job_states, queries
 from tool.teacher.access import launch, require_instructor
@@ -130,6 +132,16 @@ def review(public_id: str) -> str:
     context["active"] = job_states.blocks_new_job(job)
     context["stopped"] = job is not None and job_states.lease_lost(job)
     context["ladder"] = _ladder_used(db, row)
+    context["usage"] = usage_ledger.sequence_usage(db, row.id)
+    audit.record(
+        db,
+        "viewed",
+        actor_id=queries.launch_user(db, launch()).id,
+        deployment_pk=row.course.deployment_pk,
+        sequence_id=row.id,
+        student_id=row.target_user_id,
+    )
+    db.commit()
     return render_template("teacher/review.html", **context)
 
 
@@ -195,6 +207,15 @@ def edit(public_id: str, section: str) -> BaseResponse | tuple[str, int]:
             errors = forms.errors_by_field(exc, prefix=_prefix(section))
         else:
             save_version(db, row, edited, "edited")
+            audit.record(
+                db,
+                "changed",
+                actor_id=queries.launch_user(db, launch()).id,
+                deployment_pk=row.course.deployment_pk,
+                sequence_id=row.id,
+                student_id=row.target_user_id,
+            )
+            db.commit()
             return redirect(launch_url("teacher.review", public_id=row.public_id, done="saved") + f"#{section}")
     return (
         render_template(

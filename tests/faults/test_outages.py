@@ -154,3 +154,54 @@ def test_a_dropped_database_connection_during_a_form_post_is_a_clear_503_and_sav
     assert _count(stack, SequenceRow) == 0
     assert client.post("/teacher/new", data=_form(lt)).status_code == 302  # trying again works
     assert _count(stack, SequenceRow) == 1
+
+
+@pytest.mark.faults
+def test_a_teacher_launching_and_submitting_while_redis_is_down_gets_no_500(
+    fault_stack,  # type: ignore[no-untyped-def]
+    redis_server: RedisServer,
+) -> None:
+    """The whole way over HTTP: OIDC login and launch from the development LMS (state and nonce kept in
+    the SQL store meanwhile), the teacher's form, then Redis comes back and the job runs once."""
+    import re
+
+    from publish.e2e import register_in
+
+    from devlms.testing import DevLmsServer, LaunchDriver, ServerThread
+
+    stack: FaultStack = fault_stack(
+        broker_url=redis_server.url(0), cache_url=redis_server.url(1), SS_SWEEP_INTERVAL_SECONDS="1"
+    )
+    server = ServerThread(stack.app.wsgi_app)
+    tool_url = server.start()
+    stack.app.config["SETTINGS"].base_url = tool_url
+    lms = DevLmsServer().start()
+    try:
+        client_id, _ = register_in(stack.app, lms, tool_url, "canvas")
+        driver = LaunchDriver(lms)
+        landing = driver.launch("canvas", client_id, user="teacher")
+        assert landing.status_code == 200, landing.text[:1000]
+        lt = re.search(r"[?&]lt=([^&\"']+)", landing.url)
+        assert lt is not None, landing.url
+        posted = driver.session.post(f"{tool_url}/teacher/new", data=_form(lt.group(1)), timeout=30,
+                                     allow_redirects=False)
+        assert posted.status_code in (302, 303), posted.text[:1000]
+        assert _count(stack, GenerationJob) == 1
+        with stack.app.app_context():
+            job = session().scalars(select(GenerationJob)).one()
+            assert job.dispatched_at is None and job.status == "queued"
+            job_id = job.id
+        redis_server.start()
+        stack.workers.start()
+
+        def ready() -> bool:
+            with stack.app.app_context():
+                db = session()
+                db.rollback()
+                return db.get(GenerationJob, job_id).status == "ready"  # type: ignore[union-attr]
+
+        wait_until(ready, 120, f"the kept job to run once Redis is back\n{stack.workers.log_tail()}")
+        assert _count(stack, SequenceVersion) == 1
+    finally:
+        lms.stop()
+        server.stop()

@@ -209,6 +209,12 @@ def record_launch(publication: Publication, step: PublishedStep, launched_line_i
 
 
 # -- scores ------------------------------------------------------------------------------------
+def new_progress(step_id: int) -> StepProgress:
+    from tool.publish.models import StepProgress
+
+    return StepProgress(step_id=step_id, score_status=ScoreStatus.NONE.value, score_attempts=0)
+
+
 def score_pending(record: StepProgress) -> None:
     if ScoreStatus(record.score_status) is not ScoreStatus.POSTED:
         record.score_status = ScoreStatus.PENDING.value

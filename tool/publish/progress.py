@@ -235,7 +235,7 @@ def find_step(db: Session, public_id: str) -> PublishedStep | None:
 
 def _progress(db: Session, step: PublishedStep) -> StepProgress:
     if step.progress is None:
-        progress = StepProgress(step_id=step.id, score_status=lifecycle.ScoreStatus.NONE.value, score_attempts=0)
+        progress = lifecycle.new_progress(step.id)
         db.add(progress)
         db.flush()
         db.refresh(step)

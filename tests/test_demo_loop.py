@@ -97,7 +97,7 @@ def test_the_whole_loop_in_a_browser_through_the_run_command(demo: tuple[str, st
         try:
             # Teacher: launch, new sequence for a student picked from the roster.
             _launch_from_lms(page, lms_url, "Launch as teacher")
-            expect(page.get_by_role("heading", name="Self-efficacy sequences for Year 8 English")).to_be_visible()
+            expect(page.get_by_role("heading", name="What needs you")).to_be_visible()
             page.get_by_role("main").get_by_role("link", name="New sequence").click()
             page.select_option("#f-target_sub", label="Sam Student")
             page.fill("#f-target_skill", "Writing a developed paragraph in English")
@@ -124,13 +124,13 @@ def test_the_whole_loop_in_a_browser_through_the_run_command(demo: tuple[str, st
 
             # The LMS now lists the neutral assignments; the student opens step 1.
             page.goto(lms_url + "/")
-            expect(page.get_by_text("Practice step 1").first).to_be_visible()
+            expect(page.get_by_text("Practice A · step 1").first).to_be_visible()
             home = page.content()
             assert "avoid" not in home.lower() and "paragraph" not in home.lower()
-            page.locator("li, tr, div").filter(has_text="Practice step 1").last.locator(
+            page.locator("li, tr, div").filter(has_text="Practice A · step 1").last.locator(
                 'form[action="/canvas/launch"]'
             ).filter(has_text="Launch as Sam Student").locator("button").click()
-            expect(page.get_by_role("heading", name="Practice step 1")).to_be_visible()
+            expect(page.get_by_role("heading", name="Practice A · step 1")).to_be_visible()
             student = page.content()
             assert "Teacher script" not in student and "head on desk" not in student
             assert "opens after your current step" in student

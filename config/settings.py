@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     llm_judge: bool = False
     # Which API dialect (docs/llm-providers.md): "openai" (api.openai.com: store, safety_identifier,
     # prompt_cache_key are sent), "azure" (the SDK's AzureOpenAI client; llm_model is the deployment name),
-    # "local" (Ollama, vLLM, llama.cpp: only the core Chat Completions fields).
-    llm_provider: Literal["openai", "azure", "local"] = "openai"
+    # "local" (any other OpenAI-compatible server, e.g. Ollama, vLLM, llama.cpp: only the core fields).
+    # auto: azure when an Azure endpoint is set, openai for api.openai.com, else local.
+    llm_provider: Literal["auto", "openai", "azure", "local"] = "auto"
     llm_azure_endpoint: str = ""  # https://<resource>.openai.azure.com
     llm_azure_api_version: str = "2024-10-21"
     # Reasoning models (o-series, gpt-5 family) take max_completion_tokens and no temperature.

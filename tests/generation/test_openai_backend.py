@@ -24,7 +24,7 @@ from tool.generation.backend import (
 from tool.generation.checker import check_sequence
 from tool.generation.model import Sequence, SequenceRequest
 from tool.generation.offline import OfflineGenerator
-from tool.generation.openai_backend import OpenAIGenerator, is_reasoning_model
+from tool.generation.openai_backend import OpenAIGenerator, is_reasoning_model, provider_of
 from tool.generation.schema import sequence_schema, task_schema
 
 REQUEST = SequenceRequest(
@@ -61,7 +61,8 @@ def test_structured_output_success(llm_settings: Settings, fake_openai: FakeOpen
     (sent,) = fake_openai.chat_requests
     assert sent.headers["Authorization"] == "Bearer sk-test"
     assert sent.body["model"] == "fake-model"
-    assert sent.body["max_completion_tokens"] == 3000 and "max_tokens" not in sent.body
+    # A server other than api.openai.com gets only the core fields (SS_LLM_PROVIDER=auto).
+    assert sent.body["max_tokens"] == 3000 and "store" not in sent.body and "prompt_cache_key" not in sent.body
     fmt = sent.body["response_format"]
     assert fmt["type"] == "json_schema"
     assert fmt["json_schema"]["strict"] is True
@@ -481,8 +482,15 @@ def test_the_matching_ladder_goes_after_the_static_prefix_and_is_recorded(
 
 @pytest.fixture
 def replica_settings(settings: Settings) -> Settings:
+    # The replicas listen on loopback: say which provider they stand for.
     return settings.model_copy(
-        update={"generator": "openai", "llm_api_key": "sk-test", "llm_max_retries": 0, "llm_max_tokens": 3000}
+        update={
+            "generator": "openai",
+            "llm_provider": "openai",
+            "llm_api_key": "sk-test",
+            "llm_max_retries": 0,
+            "llm_max_tokens": 3000,
+        }
     )
 
 
@@ -592,7 +600,7 @@ def test_local_llamacpp_gets_max_tokens_and_its_schema_extension(replica_setting
 def test_judge_system_prefix_is_static_and_long_enough_to_cache(
     llm_settings: Settings, fake_openai: FakeOpenAI
 ) -> None:
-    settings = llm_settings.model_copy(update={"llm_judge": True})
+    settings = llm_settings.model_copy(update={"llm_judge": True, "llm_provider": "openai"})
     verdict = {"checks": [{"check": "a", "verdict": "pass", "location": "Task 1", "evidence": ""}]}
     for request in (REQUEST, REQUEST.model_copy(update={"target_skill": "Reading aloud to the class"})):
         fake_openai.reply_json(good_sequence(request)).reply_json(verdict)
@@ -614,3 +622,19 @@ def test_reasoning_models_are_known_by_name_or_setting(
 ) -> None:
     settings = replica_settings.model_copy(update={"llm_model": model, "llm_reasoning": forced})
     assert is_reasoning_model(settings) is reasoning
+
+
+@pytest.mark.parametrize(
+    ("base_url", "azure_endpoint", "provider"),
+    [
+        ("https://api.openai.com/v1", "", "openai"),
+        ("https://api.openai.com/v1", "https://school.openai.azure.com", "azure"),
+        ("http://127.0.0.1:11434/v1", "", "local"),
+        ("https://openrouter.ai/api/v1", "", "local"),
+    ],
+)
+def test_the_provider_is_detected_from_the_endpoint(
+    settings: Settings, base_url: str, azure_endpoint: str, provider: str
+) -> None:
+    update = {"llm_base_url": base_url, "llm_azure_endpoint": azure_endpoint, "llm_provider": "auto"}
+    assert provider_of(settings.model_copy(update=update)) == provider

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import openai
 from pydantic import BaseModel, ValidationError
@@ -73,6 +74,7 @@ class OpenAIGenerator:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.response_format = settings.llm_response_format
+        self.provider = provider_of(settings)
         self.client = _client(settings)
         self.reasoning = is_reasoning_model(settings)
         self.system = msgs.system_prompt(self.response_format, sequence_schema())
@@ -169,8 +171,7 @@ class OpenAIGenerator:
             run.llm_seconds += time.perf_counter() - began
         if any(item.flagged for item in result.results):
             raise ContentFilteredError(
-                "The provider's moderation flagged the description, so no sequence was drafted. "
-                "Please rephrase it."
+                "The provider's moderation flagged the description, so no sequence was drafted. Please rephrase it."
             )
 
     def _draft_checked(
@@ -279,16 +280,16 @@ class OpenAIGenerator:
             if settings.llm_reasoning_effort:
                 params["reasoning_effort"] = settings.llm_reasoning_effort
         else:
-            token_limit = "max_tokens" if settings.llm_provider == "local" else "max_completion_tokens"
+            token_limit = "max_tokens" if self.provider == "local" else "max_completion_tokens"
             params[token_limit] = settings.llm_max_tokens
             if settings.llm_temperature is not None:
                 params["temperature"] = settings.llm_temperature
-        if settings.llm_provider in ("openai", "azure"):
+        if self.provider in ("openai", "azure"):
             params["store"] = settings.llm_store
-        if settings.llm_provider == "openai":
+        if self.provider == "openai":
             params["safety_identifier"] = deployment_identifier(settings)
             params["prompt_cache_key"] = f"stepping-stones/{PROMPT_VERSION}/{name}"
-        elif settings.llm_provider == "azure":
+        elif self.provider == "azure":
             params["user"] = deployment_identifier(settings)
         return params
 
@@ -351,6 +352,16 @@ def is_reasoning_model(settings: Settings) -> bool:
     return _REASONING_MODEL.match(settings.llm_model.rsplit("/", 1)[-1]) is not None
 
 
+def provider_of(settings: Settings) -> str:
+    """The API dialect: SS_LLM_PROVIDER, or for "auto" azure when an Azure endpoint is set, openai for
+    api.openai.com, and local (core fields only) for any other OpenAI-compatible server."""
+    if settings.llm_provider != "auto":
+        return settings.llm_provider
+    if settings.llm_azure_endpoint:
+        return "azure"
+    return "openai" if urlsplit(settings.llm_base_url).hostname == "api.openai.com" else "local"
+
+
 def deployment_identifier(settings: Settings) -> str:
     """Who is asking, for the provider's abuse monitoring: a hash of this installation, never of a person."""
     return hashlib.sha256(f"stepping-stones:{settings.base_url}".encode()).hexdigest()[:32]
@@ -360,7 +371,7 @@ def _client(settings: Settings) -> openai.OpenAI:
     """The SDK client, built once per generator with explicit timeout and retries."""
     # Local servers accept any key; the SDK insists on a non-empty one.
     api_key = settings.llm_api_key or "no-key"
-    if settings.llm_provider == "azure":
+    if provider_of(settings) == "azure":
         return openai.AzureOpenAI(
             azure_endpoint=settings.llm_azure_endpoint,
             api_version=settings.llm_azure_api_version,
@@ -428,4 +439,3 @@ def _with_task(sequence: Sequence, index: int, task: Task) -> Sequence:
     tasks = list(sequence.tasks)
     tasks[index] = task
     return sequence.model_copy(update={"tasks": tasks})
-

@@ -153,3 +153,11 @@ def test_time_in_the_platform_zone_or_marked_for_the_browser() -> None:
         '<time datetime="2026-03-02T08:00:00Z" title="America/Denver">2 Mar 2026, 01:00</time>'
     )
     assert str(when(MORNING)) == '<time datetime="2026-03-02T08:00:00Z" data-local>2 Mar 2026, 08:00 UTC</time>'
+
+
+def test_finding_places_read_in_the_page_words() -> None:
+    from tool.teacher.wording import plain_location
+
+    assert plain_location("Task 2 › Student instructions") == "Step 2 › What the student sees"
+    assert plain_location("Efficacy Diagnostic › Primary barrier") == "Why they avoid it › What holds them back"
+    assert plain_location("Attribution Coaching Guide › Phrases to AVOID") == "What to say, and what not to › Don't say"

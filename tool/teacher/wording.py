@@ -125,7 +125,11 @@ def source_label(value: str) -> Markup:
 
 def plain_location(location: str) -> str:
     """A finding's place ("Efficacy Diagnostic › Primary barrier", "Task 2 › …") in the page's words."""
-    for plain, research in (*SECTIONS.values(), *FIELDS.values()):
+    extra = (
+        ("What the student sees", labels.TASK["student_instructions"]),
+        ("What they do instead", labels.HEADER["current_avoidance"]),
+    )
+    for plain, research in (*SECTIONS.values(), *FIELDS.values(), *extra):
         if research != plain:
             location = location.replace(research, plain)
     return re.sub(r"\bTask (\d+)", r"Step \1", location)

@@ -67,12 +67,13 @@ def test_a_new_task_is_the_only_item_sent_again_and_the_others_are_named_valid(l
     world.make_sequence(tasks=4)
     _publish(world)
     world.new_version(lambda content: content.tasks.append(content.tasks[-1].model_copy(update={"name": "Task 5"})))
-    page, _ = world.pick_in_deep_link()
-    assert "Sending 1 practice step" in page
+    page, _ = world.pick_in_deep_link(set_name="Blue")
+    assert "Sending 1 practice step" in page and "New: Practice Blue · step 5." in page
     assert "Already in your course and still valid, nothing to do: Practice A · step 1, Practice A · step 2" in page
+    assert "The course keeps the titles it already has" in page  # Moodle cannot rename through LTI
     world.return_deep_link(page)
     titles = sorted(link.title for link in world.assignments())
-    assert titles == [f"Practice A · step {n}" for n in range(1, 6)]
+    assert titles == [f"Practice A · step {n}" for n in range(1, 5)] + ["Practice Blue · step 5"]
     assert world.publication().version_number == 2
 
 

@@ -175,6 +175,8 @@ def deep_link_submit() -> str | tuple[str, int]:
         )
         with db.transaction() as tx:
             merged = tx.merge(sequence)
+            before = progress.get_publication(tx, merged.id)
+            old_name = before.set_name if before is not None else None
             set_name = progress.choose_set_name(tx, merged, launch.scope_key, form.get("set_name"))
             publication = progress.ensure_publication(
                 tx,
@@ -209,7 +211,9 @@ def deep_link_submit() -> str | tuple[str, int]:
                 lifecycle.sent_by_deep_link(publication, sending)
             base_url = current_app.config["SETTINGS"].base_url
             items = [deep_link_item(publication, step, sequence.public_id, base_url) for step in sending]
-            titles_staying = [neutral.step_title(step.number, publication.set_name) for step in staying]
+            # The LMS keeps the titles it was given: existing activities are listed by their old name.
+            titles_staying = [neutral.step_title(step.number, old_name or publication.set_name) for step in staying]
+            renamed = bool(staying) and old_name is not None and old_name != publication.set_name
             titles_sending = [item["title"] for item in items]
     except (staging.ReleasePlanError, progress.NotPublishable, neutral.SetNameError) as exc:
         return _picker(launch, settings, error=str(exc), form=form), 400
@@ -225,5 +229,6 @@ def deep_link_submit() -> str | tuple[str, int]:
         count=len(items),
         sending=titles_sending,
         staying=titles_staying,
+        renamed_to=publication.set_name if renamed else None,
         platform_family=launch.platform_family,
     )

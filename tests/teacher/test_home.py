@@ -161,3 +161,15 @@ def test_finding_places_read_in_the_page_words() -> None:
     assert plain_location("Task 2 › Student instructions") == "Step 2 › What the student sees"
     assert plain_location("Efficacy Diagnostic › Primary barrier") == "Why they avoid it › What holds them back"
     assert plain_location("Attribution Coaching Guide › Phrases to AVOID") == "What to say, and what not to › Don't say"
+
+
+def test_every_teacher_page_shows_the_count_in_its_navigation(
+    app: Flask, client: FlaskClient, platform: dict[str, int], make_launch: MakeLaunch
+) -> None:
+    rows = Course101(app, platform)
+    public_id = rows.published("Asha", responded={0: ("text", MORNING)})
+    rows.published("Ben", responded={0: ("did_it", MORNING)})
+    lt = make_launch()
+    for path in ("/teacher/", f"/teacher/s/{public_id}", f"/teacher/s/{public_id}/history", "/teacher/new"):
+        html = client.get(path, query_string={"lt": lt}).get_data(as_text=True)
+        assert re.search(r'id="nav-needs-count">2<', html), path

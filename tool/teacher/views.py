@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, redirect, render_template, request
+from flask import Flask, Response, g, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from tool.db import session, utcnow
@@ -37,6 +37,7 @@ def index() -> str:
     queries.launch_user(db, current)
     db.commit()
     overview = attention.whats_needed(db, current, utcnow())
+    g.needs_count = overview.count  # the nav badge reuses it
     return render_template("teacher/index.html", course=course, overview=overview)
 
 

@@ -165,6 +165,19 @@ def when(value: datetime | None, zone: ZoneInfo | None = None) -> Markup:
     return Markup('<time datetime="{}" data-local>{}</time>').format(iso, text)
 
 
+def needs_count() -> int:
+    """How many things wait for the teacher (the nav badge); computed once per request."""
+    from flask import g
+
+    from tool.db import session, utcnow
+    from tool.teacher import attention
+
+    if "needs_count" not in g:
+        current = getattr(g, "launch", None)
+        g.needs_count = attention.whats_needed(session(), current, utcnow()).count if current is not None else 0
+    return int(g.needs_count)
+
+
 @bp.context_processor
 def _wording() -> dict[str, Any]:
     from flask import g, request
@@ -182,4 +195,5 @@ def _wording() -> dict[str, Any]:
         "version_sources": SOURCE_OF_VERSION,
         "when": lambda value: when(value, zone),
         "notice": NOTICES.get(done),
+        "needs_count": needs_count,
     }

@@ -36,6 +36,7 @@ MAX_INT_ARGUMENT = 2**31 - 1  # PostgreSQL integer
 MAX_ID_ARGUMENT = 200
 CROSS_SITE_ENDPOINTS = frozenset({"lti.login", "lti.launch"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CACHEABLE_ENDPOINTS = frozenset({"static", "lti.jwks", "lti.canvas_json"})
 BASE_POLICY = {
     "default-src": "'self'",
@@ -130,8 +131,19 @@ def init_app(app: Flask) -> None:
         for value in (request.view_args or {}).values():
             if isinstance(value, int) and not 0 <= value <= MAX_INT_ARGUMENT:
                 raise NotFound()
-            if isinstance(value, str) and len(value) > MAX_ID_ARGUMENT:
+            if isinstance(value, str) and (len(value) > MAX_ID_ARGUMENT or "\x00" in value):
                 raise NotFound()
+        # NUL cannot be stored in a PostgreSQL text or JSON field: say so instead of failing on the insert.
+        fields = [*request.args.values()]
+        if request.method in UNSAFE_METHODS and request.mimetype in FORM_TYPES:
+            fields += request.form.values()
+        if any("\x00" in value for value in fields):
+            raise UserFacingError(
+                "Something in this form cannot be saved",
+                "A field contains an invisible control character (NUL) that Stepping Stones cannot store.",
+                "Retype the text instead of pasting it, then send the form again.",
+                status=400,
+            )
 
     @app.before_request
     def _same_origin_posts() -> None:

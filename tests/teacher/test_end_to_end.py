@@ -87,7 +87,7 @@ def test_offline_generator_end_to_end(stack_factory: Callable[..., Stack]) -> No
     assert "Why they avoid it" in page.text and "Step 1:" in page.text
     assert "Teacher script after success" in page.text and "If the student struggles" in page.text
     assert 'id="progress"' not in page.text
-    assert "version 1 (generated)" in page.text
+    assert "version 1 (written)" in page.text
 
 
 def valid_reply_for(body: dict[str, Any]) -> Reply:
@@ -120,7 +120,7 @@ def test_openai_generator_end_to_end_never_sends_names(
         stack, {"target_label": "", "target_sub": STUDENT.sub("canvas")}, flavour="canvas"
     )
     page = browser.get(review_url, timeout=10)
-    assert "Step 1:" in page.text and "version 1 (generated)" in page.text
+    assert "Step 1:" in page.text and "version 1 (written)" in page.text
     assert f"For <strong>{STUDENT.name}</strong>" in page.text  # the teacher sees the name
     assert fake_openai.chat_requests, "the worker never called the LLM server"
     sent = fake_openai.all_text()

@@ -69,6 +69,7 @@ def test_review_in_plain_words_with_an_honest_summary(
     assert "What to say when it goes well" in html and "If the student struggles" in html
     # The summary counts must-fix and worth-a-look findings and links to each; none is dropped.
     assert re.search(r"Checks: <span class=\"flag\">2 must fix</span> · 1 worth a look", html)
+    assert "— Generic praise is recommended." in html  # each link says which finding it is
     for n in (1, 2, 3):
         assert html.count(f'href="#finding-{n}"') == 1 and html.count(f'id="finding-{n}"') == 1
     # The finding on a task that no longer exists is shown in the summary, in plain words.

@@ -41,3 +41,14 @@ def test_usage_line_preview_link_and_audit(
         log = events(session(), sequence_id=sequence_id)
         assert [e.action for e in log] == ["changed", "viewed"]
         assert all(isinstance(e.actor_id, int) for e in log)
+
+
+def test_exporting_the_guide_is_audited(
+    app: Flask, client: FlaskClient, make_launch: MakeLaunch, platform: dict[str, int]
+) -> None:
+    public_id = make_sequence(app, platform)
+    lt = make_launch()
+    assert client.get(f"/teacher/s/{public_id}/export.md", query_string={"lt": lt}).status_code == 200
+    with app.app_context():
+        row = session().scalars(select(Sequence).where(Sequence.public_id == public_id)).one()
+        assert [e.action for e in events(session(), sequence_id=row.id)] == ["exported"]

@@ -24,6 +24,7 @@ from tool.export import guide as outline
 from tool.generation.document import render_markdown
 from tool.generation.model import Sequence
 from tool.pages import UserFacingError
+from tool.privacy import audit
 from tool.teacher import queries
 from tool.teacher.access import launch, require_instructor
 from tool.teacher.blueprint import bp
@@ -77,6 +78,15 @@ def _export(public_id: str) -> Export:
             status=409,
         )
     sequence = Sequence.model_validate(version.content)
+    audit.record(
+        db,
+        "exported",
+        actor_id=queries.launch_user(db, launch()).id,
+        deployment_pk=row.course.deployment_pk,
+        sequence_id=row.id,
+        student_id=row.target_user_id,
+    )
+    db.commit()
     return Export(row, version, sequence, queries.teacher_names(db, row, version))
 
 

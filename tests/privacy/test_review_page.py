@@ -52,3 +52,25 @@ def test_exporting_the_guide_is_audited(
     with app.app_context():
         row = session().scalars(select(Sequence).where(Sequence.public_id == public_id)).one()
         assert [e.action for e in events(session(), sequence_id=row.id)] == ["exported"]
+
+
+def test_publishing_is_audited(app: Flask) -> None:
+    from publish.factories import INSTRUCTOR, launch_token, make_world
+
+    # No broker: the publication is saved (and audited) and the teacher is offered a retry.
+    app.extensions["celery"].conf.broker_url = "sqla+sqlite:////nonexistent-dir-for-test/broker.sqlite"
+    world = make_world(app)
+    token = launch_token(
+        app,
+        "3",
+        roles=(INSTRUCTOR,),
+        platform_family="canvas",
+        ags_lineitems_url="http://127.0.0.1:9/line_items",
+        ags_scopes=("https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",),
+    )
+    sent = app.test_client().post(
+        f"/teacher/sequences/{world.sequence_public_id}/publish", data={"lt": token, "mode": "mastery"}
+    )
+    assert sent.status_code == 303
+    with app.app_context():
+        assert [e.action for e in events(session(), sequence_id=world.sequence_id)] == ["published"]

@@ -25,6 +25,7 @@ from tool.generation.model import Sequence as SequenceContent
 from tool.lti.launch import Launch
 from tool.lti.session import launch_url
 from tool.lti.tool_configuration import SCOPE_LINEITEM
+from tool.privacy import audit
 from tool.publish import lifecycle, neutral, progress, scores, staging
 from tool.publish.blueprint import bp
 from tool.publish.models import METHOD_AGS, Publication, PublishedStep
@@ -217,6 +218,14 @@ def publish(public_id: str) -> Response | tuple[str, int]:
                 set_name=set_name,
             )
             publication_id = publication.id
+            audit.record(
+                session,
+                "published",
+                actor_id=queries.launch_user(session, launch).id,
+                deployment_pk=launch.deployment_pk,
+                sequence_id=merged.id,
+                student_id=merged.target_user_id,
+            )
     except (staging.ReleasePlanError, progress.NotPublishable, neutral.SetNameError) as exc:
         return render_progress(public_id, plan_error=str(exc), form=form), 400
     _enqueue(publication_id)

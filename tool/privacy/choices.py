@@ -1,12 +1,15 @@
 """The teacher's own choices of what to hide, kept per sequence.
 
 Chosen in the preview ("What the AI provider will see"). For a sequence that does not exist
-yet (the preview of a new request) the choice waits in the key/value store under the launch
-until the sequence is created, then moves to the sequence's row.
+yet (the preview of a new request) the choice waits in the key/value store under the launch and
+the request's text until the sequence is created, then is copied to the sequence's row. Only read
+there (never deleted) on the job path: the request's own database session may hold a write lock,
+and a read never waits for one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -48,31 +51,33 @@ def set_hidden_words(db: Session, sequence_id: int, words: Iterable[Any]) -> lis
     return cleaned
 
 
-def _pending_key(launch_id: str) -> str:
-    return f"privacy:hide:{launch_id}"
+def _pending_key(launch_id: str, inputs: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+    return f"privacy:hide:{launch_id}:{digest}"
 
 
-def remember_pending(launch_id: str, words: Iterable[Any]) -> None:
-    """Keep the choice made in the preview of a request that is not a sequence yet."""
-    current_app.extensions["kv_store"].set(_pending_key(launch_id), json.dumps(clean_words(words)), PENDING_TTL_SECONDS)
+def remember_pending(launch_id: str, inputs: dict[str, Any], words: Iterable[Any]) -> None:
+    """Keep the choice made in the preview of ``inputs`` (a request that is not a sequence yet)."""
+    key = _pending_key(launch_id, inputs)
+    current_app.extensions["kv_store"].set(key, json.dumps(clean_words(words)), PENDING_TTL_SECONDS)
 
 
-def take_pending(launch_id: str) -> list[str]:
+def pending_words(launch_id: str, inputs: dict[str, Any]) -> list[str]:
     if not has_app_context() or "kv_store" not in current_app.extensions:
         return []
-    raw = current_app.extensions["kv_store"].take(_pending_key(launch_id))
+    raw = current_app.extensions["kv_store"].get(_pending_key(launch_id, inputs))
     try:
         return clean_words(json.loads(raw)) if raw else []
     except ValueError:
         return []
 
 
-def words_for_job(db: Session, sequence_id: int, launch_id: str) -> list[str]:
-    """The sequence's hidden words; on its first job, the ones chosen in the preview before it existed."""
+def words_for_job(db: Session, sequence_id: int, launch_id: str, inputs: dict[str, Any]) -> list[str]:
+    """The sequence's hidden words; on its first job, the ones chosen in the preview of the same request."""
     stored = hidden_words(db, sequence_id)
     if stored:
         return stored
-    pending = take_pending(launch_id)
+    pending = pending_words(launch_id, inputs)
     if pending:
         set_hidden_words(db, sequence_id, pending)
     return pending

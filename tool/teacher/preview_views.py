@@ -28,6 +28,7 @@ from tool.privacy.roster import people_for
 from tool.teacher import forms, queries
 from tool.teacher.access import launch, require_instructor
 from tool.teacher.blueprint import bp
+from tool.teacher.privacy import request_key
 from tool.teacher.roster import course_roster, learners
 
 REASONS = {
@@ -105,7 +106,7 @@ def preview_new() -> BaseResponse | str:
     roster = course_roster(current)
     words = parse_words(request.form.get("hide", ""))
     if request.form.get("send"):
-        remember_pending(current.launch_id, words)
+        remember_pending(current.launch_id, request_key(forms.request_values(request.form)), words)
         # 307 keeps the method and body: the same form arrives at the new-sequence route.
         return redirect(launch_url("teacher.new"), code=307)
     target, label = _target_from_form(current, roster)

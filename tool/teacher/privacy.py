@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tool.generation.model import Sequence
+from tool.generation.model import Sequence, SequenceRequest
 from tool.privacy import (
     EMAIL_PLACEHOLDER,
     PLACEHOLDERS,
@@ -45,21 +45,34 @@ __all__ = [
 ]
 
 
+def request_key(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The request as the preview and the job both see it (validated, so blank fields read alike)."""
+    try:
+        return SequenceRequest.model_validate(inputs).model_dump(mode="json")
+    except ValueError:
+        return dict(inputs)
+
+
 def job_redactor(launch: Any, row: Any, roster: Iterable[Any] | None, db: Session | None = None) -> Redactor:
     """The redactor for one generation job of sequence ``row``: everyone the LMS told us about,
     plus the words the teacher chose to hide in the preview (kept per sequence)."""
-    hidden = words_for_job(db, row.id, launch.launch_id) if db is not None else []
+    hidden = words_for_job(db, row.id, launch.launch_id, request_key(row.inputs)) if db is not None else []
     return Redactor(people_for(launch, row.target_user, row.target_label, roster), hidden=hidden)
 
 
 def model_output(db: Session, row: Any) -> Sequence | None:
-    """The newest version the generator wrote (not a teacher's edit): its text is left as it is
-    on a task rewrite, so only what the teacher wrote or changed is redacted again."""
+    """The newest whole sequence the generator wrote from redacted input: on a task rewrite, fields
+    still equal to it are the model's own text and are sent as they are, so only what the teacher
+    wrote or changed is redacted again.
+
+    Only full generations count: a one-task rewrite's version is the teacher's current version
+    with one new task spliced in, so it may carry text the teacher typed, names included.
+    """
     from tool.teacher.models import SequenceVersion
 
     version = db.scalars(
         select(SequenceVersion)
-        .where(SequenceVersion.sequence_id == row.id, SequenceVersion.source != "edited")
+        .where(SequenceVersion.sequence_id == row.id, SequenceVersion.source == "generated")
         .order_by(SequenceVersion.number.desc())
     ).first()
     if version is None:

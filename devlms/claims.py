@@ -20,6 +20,7 @@ from devlms.model import (
     LaunchIntent,
     Link,
     Tool,
+    User,
 )
 from devlms.platform import HINT_LIFETIME, ID_TOKEN_LIFETIME, Platform
 
@@ -79,7 +80,7 @@ def id_token_claims(platform: Platform, tool: Tool, intent: LaunchIntent, nonce:
             "return_url": platform.url("/return"),
         },
         LTI + "tool_platform": _tool_platform(platform),
-        LTI + "custom": {**tool.custom, **(link.custom if link else {})},
+        LTI + "custom": substitute({**tool.custom, **(link.custom if link else {})}, user),
     }
     if platform.is_moodle:
         claims[LTI + "lis"] = {"person_sourcedid": f"SIS-{user.key}", "course_section_sourcedid": ""}
@@ -154,3 +155,10 @@ def _deep_linking_settings(platform: Platform, tool: Tool, intent: LaunchIntent)
         "data": session.data,
         "title": COURSE_TITLE,
     }
+
+
+# The variable substitutions both real platforms perform in custom parameters that we model;
+# any other "$..." value is sent as written, as Moodle and Canvas do for unknown variables.
+def substitute(custom: dict[str, str], user: User) -> dict[str, str]:
+    known = {"$Person.address.timezone": user.timezone}
+    return {key: known.get(value, value) for key, value in custom.items()}

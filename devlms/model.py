@@ -57,6 +57,8 @@ class User:
     canvas_sub: str
     # The platform's administrator (Moodle site admin, Canvas account admin), not a course member.
     site_admin: bool = False
+    # What Moodle's and Canvas's $Person.address.timezone substitution gives for this user.
+    timezone: str = "Europe/London"
 
     @property
     def name(self) -> str:

@@ -69,3 +69,21 @@ def test_canvas_developer_key_names_canvas_placements_only(app):
     names = {p["placement"] for p in extension["settings"]["placements"]}
     assert names == {"course_navigation", "link_selection", "assignment_selection", "module_menu_modal"}
     assert key["public_jwk_url"].endswith("/lti/jwks") and key["oidc_initiation_url"].endswith("/lti/login")
+
+
+def test_both_registrations_ask_for_the_teachers_time_zone(app):
+    """Teacher pages show times in the platform's zone; both LMSs substitute this variable."""
+    runtime = get_runtime(app)
+    assert registration_request(runtime)[TOOL_CONFIGURATION]["custom_parameters"] == {
+        "timezone": "$Person.address.timezone"
+    }
+    assert canvas_developer_key(runtime)["custom_fields"] == {"timezone": "$Person.address.timezone"}
+
+
+def test_development_lms_substitutes_the_time_zone_like_the_real_platforms():
+    from devlms.claims import substitute
+    from devlms.model import USERS_BY_KEY
+
+    user = next(iter(USERS_BY_KEY.values()))
+    sent = substitute({"timezone": "$Person.address.timezone", "other": "$Unknown.var", "ss_step": "abc"}, user)
+    assert sent == {"timezone": user.timezone, "other": "$Unknown.var", "ss_step": "abc"}

@@ -185,3 +185,14 @@ def test_migration_maps_old_publication_statuses_to_lifecycle_states(settings: S
         ]
     finally:
         app.extensions["db_engine"].dispose()
+
+
+def test_a_step_is_never_open_while_the_course_has_no_activity_for_it():
+    from tool.publish.blueprint import step_label
+    from tool.publish.lifecycle import PublicationState
+    from tool.publish.staging import StepState
+
+    assert step_label(StepState.OPEN, PublicationState.DRAFT) == "Not in the course yet"
+    assert step_label(StepState.OPEN, PublicationState.WITHDRAWN) == "Hidden from the student"
+    assert step_label(StepState.OPEN, PublicationState.CONFIRMED) == "Open"
+    assert step_label(StepState.SUCCEEDED, PublicationState.DRAFT) == "Succeeded"

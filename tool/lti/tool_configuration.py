@@ -27,6 +27,9 @@ SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, SCOPE_RESULT_REA
 
 CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email")
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+# The teacher's time zone for the times on teacher pages (tool/teacher/wording.platform_zone);
+# Moodle and Canvas both substitute this variable, other platforms leave it as written.
+CUSTOM_PARAMETERS = {"timezone": "$Person.address.timezone"}
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 CANVAS_PRIVACY = "https://canvas.instructure.com/lti/privacy_level"
 # "public": the teacher's roster needs students' names.
@@ -108,6 +111,7 @@ def registration_request(
             "target_link_uri": urls["launch"],
             "claims": list(CLAIMS),
             "messages": messages(runtime, supported_messages, family),
+            "custom_parameters": dict(CUSTOM_PARAMETERS),
             CANVAS_PRIVACY: PRIVACY_LEVEL,
         },
     }
@@ -144,5 +148,5 @@ def canvas_developer_key(runtime: LtiRuntime) -> dict[str, Any]:
         "public_jwk_url": urls["jwks"],
         "target_link_uri": urls["launch"],
         "oidc_initiation_url": urls["login"],
-        "custom_fields": {},
+        "custom_fields": dict(CUSTOM_PARAMETERS),
     }

@@ -26,6 +26,20 @@ STATE_LABELS = {
     staging.StepState.SUCCEEDED: "Succeeded",
     staging.StepState.NEEDS_ANOTHER_GO: "Needs another go",
 }
+# A step cannot be "Open" for the student while the course has no activity for it yet.
+NOT_IN_COURSE_LABELS = {
+    lifecycle.PublicationState.DRAFT: "Not in the course yet",
+    lifecycle.PublicationState.WITHDRAWN: "Hidden from the student",
+}
+
+
+def step_label(step_state: staging.StepState, publication_state: lifecycle.PublicationState) -> str:
+    """The badge for one step, never contradicting where the publication stands."""
+    if step_state is staging.StepState.OPEN and publication_state in NOT_IN_COURSE_LABELS:
+        return NOT_IN_COURSE_LABELS[publication_state]
+    return STATE_LABELS[step_state]
+
+
 PUBLICATION_LABELS = {
     lifecycle.PublicationState.DRAFT: "Not in your course yet",
     lifecycle.PublicationState.SENT: "Sent, not confirmed yet",
@@ -59,6 +73,7 @@ def _publish_helpers() -> dict[str, Any]:
         "turl": launch_url,
         "lt": launch_token() or "",
         "state_labels": STATE_LABELS,
+        "step_label": step_label,
         "mode_labels": MODE_LABELS,
         "publication_labels": PUBLICATION_LABELS,
         "confirmed_by_labels": CONFIRMED_BY,

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import select
+from support import axe
 
 from devlms.testing import ServerThread
 from tests.teacher.conftest import MakeLaunch
@@ -69,6 +70,7 @@ def test_teacher_previews_hides_a_word_and_sends(
     assert "Riverside" not in page.inner_text("dl.preview")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "preview-1280.png"), full_page=True)
+    axe.check(page, "teacher preview of what the AI provider will see")
     page.click("button[name=send]")
     page.wait_for_url("**/teacher/s/**")
     with app.app_context():

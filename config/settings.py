@@ -76,8 +76,10 @@ class Settings(BaseSettings):
     devlms_enabled: bool = True
     devlms_url: str = "http://127.0.0.1:5001"
     trusted_proxy_hops: int = 0
-    # A launch whose browser kept neither the binding cookie nor platform storage: refuse (safe) or allow.
-    unbound_launches: Literal["refuse", "allow"] = "refuse"
+    # A launch whose browser kept neither the binding cookie nor platform storage: refuse (safe), allow, or
+    # auto = refuse when the tool is served over https (a cross-site cookie can work there) and allow on plain
+    # http (development), where browsers drop SameSite=None cookies so no cross-site launch could be bound.
+    unbound_launches: Literal["refuse", "allow", "auto"] = "auto"
     # Extra origins allowed to frame the tool (space separated, e.g. "https://*.instructure.com"), on top of
     # every registered platform's issuer and login origins.
     frame_ancestors: str = ""

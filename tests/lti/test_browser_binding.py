@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tool.lti.oidc import STATE_SALT
+from tool.lti.runtime import get_runtime
 from tool.lti.session import forget_deployments
 
 from .platform import TOOL_LAUNCH, LoopbackPlatform, launch, login, register
@@ -71,6 +72,9 @@ def test_a_launch_posted_from_another_browser_with_its_own_cookie_is_refused(app
 
 def test_a_launch_posted_from_a_browser_without_any_cookie_is_refused(app, client, registered):
     forged = _signed_launch(client, registered)
+    runtime = get_runtime(app)
+    runtime.settings = runtime.settings.model_copy(
+        update={"unbound_launches": "refuse"})
     fresh_browser = app.test_client(use_cookies=False)
     _error(fresh_browser.post("/lti/launch", data=forged), "tied to your browser")
     # ... and the refusal did not burn the launch: the browser that logged in still completes it.
@@ -87,6 +91,29 @@ def test_unbound_launches_can_be_allowed_by_setting(settings, platform):
     response = launch(relaxed.test_client(use_cookies=False), platform)
     assert response.status_code == 303
     relaxed.extensions["db_engine"].dispose()
+
+
+def test_auto_accepts_an_unbound_launch_only_on_plain_http(settings, platform):
+    """Over http browsers drop SameSite=None cookies, so no cross-site launch could be bound: "auto" (the
+    default) accepts it there; served over https the same launch is refused."""
+    from tool import create_app
+    from tool.db import upgrade_schema
+
+    assert settings.unbound_launches == "auto"
+    plain = create_app(settings, TESTING=True)
+    upgrade_schema(plain)
+    register(plain, platform)
+    assert launch(plain.test_client(use_cookies=False), platform).status_code == 303
+    plain.extensions["db_engine"].dispose()
+
+    behind_tls = create_app(settings.model_copy(update={"trusted_proxy_hops": 1}), TESTING=True)
+    upgrade_schema(behind_tls)
+    register(behind_tls, platform)
+    cookieless = behind_tls.test_client(use_cookies=False)
+    cookieless.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"  # what the TLS proxy in front adds
+    refused = launch(cookieless, platform)
+    assert refused.status_code == 400 and "tied to your browser" in refused.get_data(as_text=True)
+    behind_tls.extensions["db_engine"].dispose()
 
 
 def test_the_binding_value_is_per_browser_not_per_state(client, registered):

@@ -28,7 +28,8 @@ def framed_tool(settings: Any, platform: LoopbackPlatform) -> Iterator[str]:
     thread = ServerThread()
     port = thread.start().rsplit(":", 1)[1]
     base = f"http://localhost:{port}"  # a different site from the platform's 127.0.0.1
-    app = create_app(settings.model_copy(update={"base_url": base}), TESTING=True)
+    # "refuse" as over https: plain http would accept an unbound launch under the default "auto".
+    app = create_app(settings.model_copy(update={"base_url": base, "unbound_launches": "refuse"}), TESTING=True)
     upgrade_schema(app)
     register(app, platform)
     thread.app = app.wsgi_app

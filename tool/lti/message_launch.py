@@ -7,7 +7,8 @@ a person can act on. In order:
 1. the signed login state (``tool.lti.oidc``) is genuine and fresh;
 2. the browser is the one that did the login: its binding cookie matches, or the
    secret the login stored in platform storage came back (``lti.get_data``);
-   without either the launch is refused unless ``SS_UNBOUND_LAUNCHES=allow``;
+   without either the launch is refused over https (``SS_UNBOUND_LAUNCHES=auto``, the default)
+   and accepted unbound on plain http, where no cross-site cookie can exist;
 3. the JWT names an RS256/384/512 key (``kid``); no ``none``, no HMAC;
 4. the signature verifies with the platform's key (one refetch on an unknown kid,
    so key rotation works) through PyJWT's algorithm objects, the token parsed once with
@@ -40,7 +41,7 @@ from flask import request
 from jwt.algorithms import get_default_algorithms
 
 from tool.lti.launch import Launch
-from tool.lti.oidc import LoginState, binding_cookie, read_state, same_digest
+from tool.lti.oidc import LoginState, binding_cookie, read_state, same_digest, secure_cookies
 from tool.lti.platform_keys import PlatformKeyError
 from tool.lti.registry import DeploymentState, PlatformInfo
 from tool.lti.runtime import LtiRuntime
@@ -196,7 +197,8 @@ def _browser_binding(runtime: LtiRuntime, login: LoginState) -> str | None:
             "Your learning platform's storage did not confirm that this browser started the launch.",
             title="This launch could not be tied to your browser",
         )
-    if runtime.settings.unbound_launches == "allow":
+    policy = runtime.settings.unbound_launches
+    if policy == "allow" or (policy == "auto" and not secure_cookies(runtime)):
         return "none"
     raise LaunchRejected(
         "The launch could not be tied to your browser: the browser's launch cookie did not come back.",

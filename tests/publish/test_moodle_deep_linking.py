@@ -64,6 +64,11 @@ def test_deep_linking_creates_one_moodle_activity_per_task(lms_world: LmsWorld) 
         publication = progress.get_publication(db.session(), world_sequence_id(world))
         assert publication is not None
         step_ids = [s.public_id for s in publication.steps]
+        from tool.privacy import audit
+
+        published = [e for e in audit.events(db.session(), sequence_id=publication.sequence_id)
+                     if e.action == "published"]
+        assert len(published) == 1 and published[0].deployment_pk == publication.deployment_pk
     assert [item["custom"] for item in items] == [{"ss_sequence": public_id, "ss_step": s} for s in step_ids]
     assert [item["url"] for item in items] == [f"{world.tool_url}/lti/launch?step={s}" for s in step_ids]
     for item in items:  # nothing about the student, the skill or the avoidance goes to the course

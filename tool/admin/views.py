@@ -21,9 +21,11 @@ from tool.admin import auth
 from tool.admin.activation import DeploymentNotActive, take_offer
 from tool.admin.roles import is_platform_admin
 from tool.admin.usage import Usage, usage_by_deployment
+from tool.generation.usage_ledger import deployment_usage
 from tool.lti.models import Registration
 from tool.lti.runtime import get_runtime
 from tool.pages import UserFacingError
+from tool.privacy.lifecycle import delete_deployment
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,6 +37,8 @@ NOTICES = {
     "approved": "The registration is approved. Switch on its deployments below.",
     "removed": "The pending registration was removed.",
     "suspended": "The registration waits for approval again: nobody can open Stepping Stones from it until then.",
+    "data-deleted": "Every sequence, response, job and course of that deployment was deleted (the audit log keeps "
+    "ids only). Marks already sent to the LMS gradebook stay there.",
 }
 
 
@@ -81,13 +85,18 @@ def console() -> Response | str:
         return redirect("/admin/login", code=303)
     registry = get_runtime().registry
     overview = [item for item in registry.overview() if identity.may_manage(item[0].pk)]
-    usage = usage_by_deployment(current_app.extensions["db_engine"], [d.pk for _, ds in overview for d in ds])
+    engine = current_app.extensions["db_engine"]
+    deployment_pks = [d.pk for _, ds in overview for d in ds]
+    usage = usage_by_deployment(engine, deployment_pks)
+    with Session(engine) as db:
+        tokens = {pk: deployment_usage(db, pk) for pk in deployment_pks}
     return render_template(
         "admin/console.html",
         identity=identity,
         pending=[item for item in overview if item[0].pending],
         registrations=[item for item in overview if not item[0].pending],
         usage=usage,
+        tokens=tokens,
         empty=Usage(),
         notice=NOTICES.get(request.args.get("done", "")),
         register_url=get_runtime().url("/lti/register"),
@@ -194,6 +203,34 @@ def activate(pk: int) -> Response:
 @bp.post("/deployments/<int:pk>/deactivate")
 def deactivate(pk: int) -> Response:
     return _set_deployment(pk, False)
+
+
+@bp.post("/deployments/<int:pk>/delete-data")
+def delete_data(pk: int) -> Response:
+    """Delete everything one deployment's courses hold: only once it is switched off, and with its id typed."""
+    identity = _require_admin(post=True)
+    found = get_runtime().registry.deployment_by_pk(pk) if 0 < pk <= MAX_PK else None
+    if found is None or not identity.may_manage(found[0].pk):
+        raise _not_found()
+    deployment = found[1]
+    if deployment.active:
+        raise UserFacingError(
+            "Switch the deployment off first",
+            "Its data cannot be deleted while teachers and students can still open Stepping Stones from it.",
+            "Switch it off in the console, then delete its data.",
+            status=409,
+        )
+    if request.form.get("confirm", "").strip() != deployment.deployment_id:
+        raise UserFacingError(
+            "Nothing was deleted",
+            "To delete a deployment's data, type its deployment id exactly as the console shows it.",
+            "Go back and type the deployment id in the box next to the button.",
+            status=400,
+        )
+    with Session(current_app.extensions["db_engine"]) as db:
+        delete_deployment(db, pk)
+        db.commit()
+    return redirect(_console_url(identity, done="data-deleted"), code=303)
 
 
 @bp.post("/activate-offer")

@@ -25,6 +25,7 @@ from tool.lti.ags import AgsClient, AgsError
 from tool.lti.deep_linking import response_jwt
 from tool.lti.launch import Launch
 from tool.lti.runtime import get_runtime
+from tool.privacy import audit
 from tool.publish import lifecycle, neutral, progress, staging
 from tool.publish.ags_publisher import step_launch_url
 from tool.publish.blueprint import bp
@@ -209,6 +210,14 @@ def deep_link_submit() -> str | tuple[str, int]:
             staying = [step for step in steps if step not in sending]
             if sending:
                 lifecycle.sent_by_deep_link(publication, sending)
+                audit.record(
+                    tx,
+                    "published",
+                    actor_id=queries.launch_user(tx, launch).id,
+                    deployment_pk=launch.deployment_pk,
+                    sequence_id=publication.sequence_id,
+                    student_id=sequence.target_user_id,
+                )
             base_url = current_app.config["SETTINGS"].base_url
             items = [deep_link_item(publication, step, sequence.public_id, base_url) for step in sending]
             # The LMS keeps the titles it was given: existing activities are listed by their old name.

@@ -78,3 +78,18 @@ def test_another_course_cannot_preview_a_sequence(
     public_id = make_sequence(app, platform)
     other = make_launch(context_id="course-999")
     assert client.get(f"/teacher/s/{public_id}/preview", query_string={"lt": other}).status_code == 404
+
+
+def test_a_sequence_with_incomplete_stored_inputs_still_previews(
+    app: Flask, client: FlaskClient, make_launch: MakeLaunch, platform: dict[str, int]
+) -> None:
+    """Inputs stored before a field became required must not turn the preview into a server error."""
+    public_id = make_sequence(app, platform)
+    with app.app_context():
+        db = session()
+        row = db.scalars(select(Sequence).where(Sequence.public_id == public_id)).one()
+        row.inputs = {"target_skill": "Reading aloud to the class", "student_level": 9}
+        db.commit()
+    page = client.get(f"/teacher/s/{public_id}/preview", query_string={"lt": make_launch()})
+    assert page.status_code == 200
+    assert "Reading aloud to the class" in page.get_data(as_text=True)

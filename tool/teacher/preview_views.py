@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask, redirect, render_template, request
+from pydantic import ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from tool.db import session
@@ -138,7 +139,10 @@ def preview_sequence(public_id: str) -> BaseResponse | str:
     roster = course_roster(current)
     words = hidden_words(db, row.id)
     redactor = Redactor(people_for(current, row.target_user, row.target_label, roster), hidden=words)
-    values = SequenceRequest.model_validate(row.inputs).model_dump(mode="json")
+    try:
+        values = SequenceRequest.model_validate(row.inputs).model_dump(mode="json")
+    except ValidationError:  # inputs stored before a field became required: preview what there is
+        values = {key: value for key, value in (row.inputs or {}).items() if isinstance(value, str)}
     fields = preview_fields(redactor, values)
     return render_template(
         "teacher/preview.html",

@@ -98,6 +98,8 @@ class Launch:
     deep_linking_settings: dict[str, Any] | None = None
     platform_family: str | None = None
     return_url: str | None = None
+    # launch_presentation.locale ("en-US", "en-GB", "en"): which school terms the teacher's pages use.
+    locale: str | None = None
     # SHA-256 of the browser's binding cookie when the launch was bound by it ("" otherwise): a request
     # carrying a different binding cookie is refused (tool.lti.session).
     browser_binding: str = ""

@@ -133,6 +133,7 @@ class ValidatedLaunch:
             deep_linking_settings=dict(body[CLAIM_DL]) if isinstance(body.get(CLAIM_DL), dict) else None,
             platform_family=platform.platform_family,
             return_url=_opt(presentation.get("return_url")),
+            locale=_opt(presentation.get("locale")),
             browser_binding=self.login.binding if self.bound_by == "cookie" else "",
         )
 

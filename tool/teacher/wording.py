@@ -135,6 +135,26 @@ def plain_location(location: str) -> str:
     return re.sub(r"\bTask (\d+)", r"Step \1", location)
 
 
+# Where schools count "Grade 3" rather than "Year 4" (an English locale's region decides).
+GRADE_REGIONS = frozenset({"US", "CA", "ZA", "PH"})
+LEVEL_EXAMPLES = {"grade": "Grade 7", "year": "Year 8"}
+
+
+def school_levels(launch: Launch | None) -> str:
+    """ "grade" or "year": from the launch's locale region; without one, Canvas's "en" is American
+    English and Moodle's "en" British, so the platform decides."""
+    locale = (launch.locale or "") if launch else ""
+    parts = re.split(r"[-_]", locale.strip())
+    if len(parts) > 1 and len(parts[1]) == 2:
+        return "grade" if parts[1].upper() in GRADE_REGIONS else "year"
+    return "grade" if launch is not None and launch.platform_family == "canvas" else "year"
+
+
+def field_examples(launch: Launch | None) -> dict[str, str]:
+    """Examples on the request form that follow the school's own terms."""
+    return {"student_level": LEVEL_EXAMPLES[school_levels(launch)]}
+
+
 def platform_zone(launch: Launch | None) -> ZoneInfo | None:
     """The teacher's zone when the platform sent one in a custom parameter, else None (use the browser's)."""
     if launch is None:
@@ -196,4 +216,5 @@ def _wording() -> dict[str, Any]:
         "when": lambda value: when(value, zone),
         "notice": NOTICES.get(done),
         "needs_count": needs_count,
+        "field_examples": field_examples(getattr(g, "launch", None)),
     }

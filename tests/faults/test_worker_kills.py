@@ -31,10 +31,10 @@ from .conftest import FaultStack, RedisServer, slow_good_answers, wait_until
 
 KILLS = 20
 WHOLE_EVERY = 10  # kills 0 and 10 take down the whole worker; the others its pool process
-JOBS = 6
+JOBS = 20  # more jobs than kills: each kill lands on a fresh job while lost ones recover behind it
 LLM_DELAY = 0.8  # seconds per answer: the kill lands 0.2 s into the call
 LEASE_SECONDS = 2
-RECOVERY_BOUND_SECONDS = 60
+RECOVERY_BOUND_SECONDS = 120
 
 
 def _pid_running_a_job(stack: FaultStack, dead: set[int]) -> int | None:

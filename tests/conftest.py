@@ -10,13 +10,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from support.databases import fresh_postgres_database
 
 from config.settings import Settings, get_settings
 
@@ -54,16 +54,7 @@ def _forbid_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
 
 
-def _fresh_postgres_database(base_url: str) -> str:
-    """A new, empty database for one test on the production path."""
-    from sqlalchemy import create_engine, text
-
-    name = f"ss_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base_url.rsplit("/", 1)[0] + "/" + name
+_fresh_postgres_database = fresh_postgres_database
 
 
 @pytest.fixture

@@ -214,7 +214,7 @@ def fault_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     cleanups: list[Callable[[], None]] = []
 
     def build(*, broker_url: str = "", cache_url: str = "", embedded: bool = False, **extra: str) -> FaultStack:
-        from conftest import _fresh_postgres_database
+        from support.databases import fresh_postgres_database as _fresh_postgres_database
 
         instance = tmp_path / "instance"
         env = {

@@ -102,7 +102,7 @@ def test_redis_going_down_after_the_launch_gives_a_clear_page_not_a_500(
 
 
 def _postgres_stack(fault_stack) -> FaultStack:  # type: ignore[no-untyped-def]
-    from conftest import _fresh_postgres_database
+    from support.databases import fresh_postgres_database as _fresh_postgres_database
 
     return fault_stack(SS_DATABASE_URL=_fresh_postgres_database(PG_URL or CI_POSTGRES))  # type: ignore[no-any-return]
 

@@ -183,6 +183,14 @@ def test_migration_maps_old_publication_statuses_to_lifecycle_states(settings: S
             (4, "confirmed", "idle"),
             (5, "draft", "running"),
         ]
+        # ... and the later migrations that rebuild tables with children (sequences) keep every row.
+        upgrade_schema(app)
+        with app.app_context():
+            session = db.session()
+            assert session.execute(text("SELECT count(*) FROM publications")).scalar() == 5
+            assert session.execute(text("SELECT count(*) FROM sequences")).scalar() == 5
+            if session.bind is not None and session.bind.dialect.name == "sqlite":
+                assert session.execute(text("PRAGMA foreign_key_check")).all() == []
     finally:
         app.extensions["db_engine"].dispose()
 

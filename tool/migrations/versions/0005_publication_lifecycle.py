@@ -22,27 +22,13 @@ SYNC = "('idle', 'queued', 'running', 'done', 'failed')"
 SCORES = "('none', 'pending', 'posted', 'failed', 'gone')"
 
 
-def _sqlite_foreign_keys(on: bool) -> None:
-    """SQLite rebuilds a table to add a check constraint: its children's foreign keys must not fire
-    while the parent is copied. The pragma is ignored inside a transaction, so end the current one."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    if bind.in_transaction():
-        bind.commit()
-    bind.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-
-
 def upgrade() -> None:
-    _sqlite_foreign_keys(False)
+    # SQLite rebuilds tables here; tool/migrations/env.py switches its foreign keys off around the run.
     _upgrade()
-    _sqlite_foreign_keys(True)
 
 
 def downgrade() -> None:
-    _sqlite_foreign_keys(False)
     _downgrade()
-    _sqlite_foreign_keys(True)
 
 
 def _upgrade() -> None:

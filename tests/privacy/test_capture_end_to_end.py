@@ -245,6 +245,7 @@ def test_no_identity_form_reaches_the_llm_when_typed_in_a_browser(
 ) -> None:
     """The same, driven through Debian's chromium: the LMS launch, the form typed field by field, the
     edit form, the rewrite and regenerate buttons."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import Page, sync_playwright
 
     fake_openai.default = _fake_llm
@@ -270,7 +271,16 @@ def test_no_identity_form_reaches_the_llm_when_typed_in_a_browser(
             "the worker",
             stack.worker_log,
         )
-        page.reload()
+        # The page's own poller reloads it when the job ends; a reload of ours racing it is aborted.
+        for attempt in range(3):
+            try:
+                page.wait_for_load_state()
+                page.goto(page.url)
+                break
+            except PlaywrightError:
+                if attempt == 2:
+                    raise
+                page.wait_for_timeout(500)
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(

@@ -14,6 +14,7 @@ Routes (all instructor-only, scoped to the launch's course):
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, jsonify, redirect, render_template, request
@@ -251,41 +252,36 @@ def update(public_id: str) -> Response | tuple[str, int]:
     return _back(public_id, "publication", done="updated")
 
 
-@bp.post("/sequences/<public_id>/confirm")
-@require_instructor
-def confirm(public_id: str) -> Response:
+def _change_publication(public_id: str, change: Callable[[Publication], object], done: str) -> Response:
+    """One teacher action on the publication's lifecycle; the lifecycle module writes the state."""
     sequence, _ = _sequence_and_content(public_id)
     with db.transaction() as session:
         publication = progress.get_publication(session, sequence.id)
         if publication is None:
             abort(404)
-        lifecycle.confirm(publication, lifecycle.Confirmation.TEACHER)
-    return _back(public_id, "publication", done="confirmed")
+        change(publication)
+    return _back(public_id, "publication", done=done)
+
+
+@bp.post("/sequences/<public_id>/confirm")
+@require_instructor
+def confirm(public_id: str) -> Response:
+    return _change_publication(
+        public_id, lambda p: lifecycle.confirm(p, lifecycle.Confirmation.TEACHER), "confirmed"
+    )
 
 
 @bp.post("/sequences/<public_id>/withdraw")
 @require_instructor
 def withdraw(public_id: str) -> Response:
-    sequence, _ = _sequence_and_content(public_id)
-    with db.transaction() as session:
-        publication = progress.get_publication(session, sequence.id)
-        if publication is None:
-            abort(404)
-        lifecycle.withdraw(publication)
-    return _back(public_id, "publication", done="withdrawn")
+    return _change_publication(public_id, lifecycle.withdraw, "withdrawn")
 
 
 @bp.post("/sequences/<public_id>/restore")
 @require_instructor
 def restore(public_id: str) -> Response:
     """Undo a withdrawal: the student sees their steps again (the course kept the activities)."""
-    sequence, _ = _sequence_and_content(public_id)
-    with db.transaction() as session:
-        publication = progress.get_publication(session, sequence.id)
-        if publication is None:
-            abort(404)
-        lifecycle.reopen(publication)
-    return _back(public_id, "publication", done="restored")
+    return _change_publication(public_id, lifecycle.reopen, "restored")
 
 
 @bp.get("/sequences/<public_id>/publication.json")

@@ -24,7 +24,8 @@ from tool.generation.backend import (
 from tool.generation.checker import check_sequence
 from tool.generation.model import Sequence, SequenceRequest
 from tool.generation.offline import OfflineGenerator
-from tool.generation.openai_backend import OpenAIGenerator, is_reasoning_model, provider_of
+from tool.generation.openai_backend import OpenAIGenerator
+from tool.generation.providers import is_reasoning_model, provider_of
 from tool.generation.schema import sequence_schema, task_schema
 
 REQUEST = SequenceRequest(

@@ -12,14 +12,11 @@ The SDK client is built once per generator, with explicit timeout and retries
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import openai
 from pydantic import BaseModel, ValidationError
@@ -48,13 +45,19 @@ from tool.generation.model import (
     Task,
     Usage,
 )
+from tool.generation.providers import (
+    Message,
+    is_reasoning_model,
+    make_client,
+    provider_of,
+    request_params,
+)
 from tool.generation.schema import sequence_schema, task_schema
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
-Message = dict[str, str]
 
 
 @dataclass
@@ -75,7 +78,7 @@ class OpenAIGenerator:
         self.settings = settings
         self.response_format = settings.llm_response_format
         self.provider = provider_of(settings)
-        self.client = _client(settings)
+        self.client = make_client(settings)
         self.reasoning = is_reasoning_model(settings)
         self.system = msgs.system_prompt(self.response_format, sequence_schema())
         # Seconds spent in our own code (prompt, schema, parse, check) during the last call.
@@ -263,43 +266,8 @@ class OpenAIGenerator:
         return choice.message.content or ""
 
     def request_params(self, messages: list[Message], name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        """The Chat Completions parameters for this provider and model (see docs/llm-providers.md).
-
-        Reasoning models take ``max_completion_tokens`` and reject ``temperature``; OpenAI and
-        Azure get ``store`` (off by default) and a deployment-level identifier, OpenAI a stable
-        ``prompt_cache_key``; local servers get only the core fields they all understand.
-        """
-        settings = self.settings
-        params: dict[str, Any] = {
-            "model": settings.llm_model,
-            "messages": messages,
-            "response_format": self._response_format(name, schema),
-        }
-        if self.reasoning:
-            params["max_completion_tokens"] = settings.llm_max_tokens
-            if settings.llm_reasoning_effort:
-                params["reasoning_effort"] = settings.llm_reasoning_effort
-        else:
-            token_limit = "max_tokens" if self.provider == "local" else "max_completion_tokens"
-            params[token_limit] = settings.llm_max_tokens
-            if settings.llm_temperature is not None:
-                params["temperature"] = settings.llm_temperature
-        if self.provider in ("openai", "azure"):
-            params["store"] = settings.llm_store
-        if self.provider == "openai":
-            params["safety_identifier"] = deployment_identifier(settings)
-            params["prompt_cache_key"] = f"stepping-stones/{PROMPT_VERSION}/{name}"
-        elif self.provider == "azure":
-            params["user"] = deployment_identifier(settings)
-        return params
-
-    def _response_format(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
-        if self.response_format == "json_object":
-            if self.settings.llm_json_object_schema:
-                # llama.cpp's extension: the server turns "schema" into a grammar. OpenAI rejects it.
-                return {"type": "json_object", "schema": schema}
-            return {"type": "json_object"}
-        return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+        return request_params(self.settings, self.provider, self.reasoning, self.response_format, messages,
+                              name, schema)
 
     def _judge(self, run: _Run, sequence: Sequence) -> list[Finding]:
         if not self.settings.llm_judge:
@@ -339,52 +307,6 @@ class OpenAIGenerator:
             ladder=ladder,
         )
         return GenerationResult(sequence=sequence, meta=meta)
-
-
-_REASONING_MODEL = re.compile(r"^(?:o\d|gpt-5)", re.IGNORECASE)
-
-
-def is_reasoning_model(settings: Settings) -> bool:
-    """Whether the model takes reasoning-model parameters: forced by SS_LLM_REASONING, else from its name
-    (o1, o3, o4-mini, gpt-5…; a provider prefix such as "openai/" is ignored)."""
-    if settings.llm_reasoning != "auto":
-        return settings.llm_reasoning == "on"
-    return _REASONING_MODEL.match(settings.llm_model.rsplit("/", 1)[-1]) is not None
-
-
-def provider_of(settings: Settings) -> str:
-    """The API dialect: SS_LLM_PROVIDER, or for "auto" azure when an Azure endpoint is set, openai for
-    api.openai.com, and local (core fields only) for any other OpenAI-compatible server."""
-    if settings.llm_provider != "auto":
-        return settings.llm_provider
-    if settings.llm_azure_endpoint:
-        return "azure"
-    return "openai" if urlsplit(settings.llm_base_url).hostname == "api.openai.com" else "local"
-
-
-def deployment_identifier(settings: Settings) -> str:
-    """Who is asking, for the provider's abuse monitoring: a hash of this installation, never of a person."""
-    return hashlib.sha256(f"stepping-stones:{settings.base_url}".encode()).hexdigest()[:32]
-
-
-def _client(settings: Settings) -> openai.OpenAI:
-    """The SDK client, built once per generator with explicit timeout and retries."""
-    # Local servers accept any key; the SDK insists on a non-empty one.
-    api_key = settings.llm_api_key or "no-key"
-    if provider_of(settings) == "azure":
-        return openai.AzureOpenAI(
-            azure_endpoint=settings.llm_azure_endpoint,
-            api_version=settings.llm_azure_api_version,
-            api_key=api_key,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-        )
-    return openai.OpenAI(
-        base_url=settings.llm_base_url,
-        api_key=api_key,
-        timeout=settings.llm_timeout_seconds,
-        max_retries=settings.llm_max_retries,
-    )
 
 
 def _parse(raw: str, model: type[M]) -> M:

@@ -3,6 +3,7 @@
 Republishing creates nothing new; Moodle's Cancel leaves the publication unconfirmed;
 a deleted activity's grade item is found again in a surviving copy, or explained;
 an edit reaches the student after one "update" click, with their progress kept.
+(A saved deep-linking publish confirmed by the course's grade item list: test_sent_check.py.)
 """
 
 from __future__ import annotations
@@ -252,15 +253,3 @@ def test_publishing_again_with_a_new_name_and_schedule_updates_the_assignments_i
     assert [link.unlock_at for link in after][:2] == ["2026-03-02T00:00:00Z", "2026-03-04T00:00:00Z"]
     with world.platform.lock:
         assert sorted(item.label for item in world.platform.line_items.values()) == [link.title for link in after]
-
-
-@BOTH
-def test_a_saved_deep_linking_publish_is_confirmed_when_the_course_lists_its_grade_items(lms_world: LmsWorld) -> None:
-    world = lms_world
-    world.make_sequence(tasks=3)
-    token, links = world.publish_by_deep_link(mode="mastery")  # Moodle: Save; Canvas: returned
-    assert len(links) == 3 and world.publication().state == "sent"  # nobody has said anything yet
-    html = world.progress_page(token)  # the page asks the course for its grade items
-    assert 'data-state="confirmed"' in html and "the course lists the steps’ grade items" in html
-    publication = world.publication()
-    assert publication.confirmed_by == "line_items" and all(step.line_item_url for step in publication.steps)

@@ -6,6 +6,7 @@ docs/images/ holds copies of two of them for docs/publishing.md.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from support import axe
 
-from publish.e2e import LmsWorld
+from publish.e2e import LmsWorld, wait_for
+from publish.test_sent_check import Hang, grade_item_lists
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -128,3 +130,27 @@ def test_progress_page_while_drafting_and_the_frame_resize_message(lms_world: Lm
     host.wait_for_function("window.seen.some(m => m && m.subject === 'lti.frameResize')", timeout=15000)
     heights = host.evaluate("window.seen.filter(m => m.subject === 'lti.frameResize').map(m => m.height)")
     assert max(heights) > 600  # the whole page, not the 150 px the frame started with
+
+
+@pytest.mark.parametrize("lms_world", ["moodle"], indirect=True)
+def test_a_sent_publication_becomes_confirmed_on_the_open_page_when_the_worker_has_checked(
+    lms_world: LmsWorld, browser: Browser, worker: subprocess.Popen[bytes]
+) -> None:
+    world = lms_world
+    world.make_sequence(tasks=3)
+    world.publish_by_deep_link(mode="mastery")  # Moodle: Save; the course lists the grade items
+    slow = world.lms.wrap(lambda app: Hang(app, grade_item_lists))  # the LMS is slow to list them
+    try:
+        page, _ = _teacher_progress(world, browser)
+        assert page.locator("#publication").get_attribute("data-state") == "sent"
+        assert "Checking with Moodle whether the steps are in the course" in page.locator("#sent-check").inner_text()
+        loads: list[str] = []
+        page.on("load", lambda _: loads.append(page.url))
+        wait_for(lambda: slow.seen >= 1, timeout=60, what="the worker to ask the LMS")  # it waits; the page is up
+    finally:
+        slow.release.set()  # the LMS answers the worker now
+    # Nobody reloads: the page's own poller notices the worker's answer.
+    page.wait_for_selector("#publication[data-state='confirmed']", timeout=60000)
+    assert "the course lists the steps’ grade items" in page.locator("#publication").inner_text()
+    assert page.locator("#sent-check").count() == 0
+    assert len(loads) <= 2, loads  # the poller waits for the answer: no reload after every poll

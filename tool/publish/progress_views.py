@@ -6,7 +6,7 @@ Routes (all instructor-only, scoped to the launch's course):
 - POST /teacher/sequences/<public_id>/update        students see the current version (one click)
 - POST /teacher/sequences/<public_id>/confirm       "I can see the steps in my course"
 - POST /teacher/sequences/<public_id>/withdraw      students see nothing any more (restore undoes it)
-- GET  /teacher/sequences/<public_id>/publication.json   publish status, for polling
+- GET  /teacher/sequences/<public_id>/publication.json   publish status (and a pending check), for polling
 - POST /teacher/sequences/<public_id>/steps/<step>/succeeded | another-go | retry-score
 - GET  /teacher/steps/<step>                         a teacher launched a step link: its sequence's progress
 """
@@ -66,20 +66,17 @@ def _back(public_id: str, anchor: str | None = None, **args: str) -> Response:
     return redirect(launch_url("publish.progress_view", public_id=public_id, _anchor=anchor, **args), code=303)
 
 
-def _look_for_sent_items(publication: Publication, content: SequenceContent) -> None:
-    """A sent, unconfirmed publication: the course's grade item list may show the LMS saved the items."""
-    from tool.publish.deep_link_views import course_line_items, record_found
+def _check_if_sent(publication: Publication) -> bool:
+    """A sent, unconfirmed publication: the worker asks the course whether it lists the steps' grade items.
 
-    launch = current_instructor()
-    if (publication.registration_id, publication.deployment_pk, publication.context_id) != launch.scope_key:
-        return
-    listed = course_line_items(launch, publication.id)  # no transaction open during HTTP
-    if not listed:
-        return
-    with db.transaction() as session:
-        fresh = session.get(Publication, publication.id)
-        if fresh is not None:
-            record_found(fresh, progress.live_steps(fresh, content), listed)
+    Never in the page request (a slow LMS would hold the page for its whole timeout); True
+    while a check is pending, for the page's "checking" line and its poller.
+    """
+    from tool.publish.tasks import request_sent_check
+
+    if lifecycle.state_of(publication) is not lifecycle.PublicationState.SENT or not publication.lineitems_url:
+        return False
+    return request_sent_check(publication.id)
 
 
 def render_progress(
@@ -88,10 +85,7 @@ def render_progress(
     sequence, content = _sequence_and_content(public_id)
     session = db.session()
     publication = progress.get_publication(session, sequence.id)
-    if publication is not None and lifecycle.state_of(publication) is lifecycle.PublicationState.SENT:
-        _look_for_sent_items(publication, progress.publication_content(session, publication))
-        session.expire_all()
-        publication = progress.get_publication(session, sequence.id)
+    checking = publication is not None and _check_if_sent(publication)
     problem = None
     try:
         progress.check_publishable(sequence, content)
@@ -119,6 +113,7 @@ def render_progress(
         publication=publication,
         state=lifecycle.state_of(publication) if publication else None,
         sync=lifecycle.sync_of(publication) if publication else None,
+        checking=checking,
         outdated=publication is not None and progress.is_outdated(sequence, publication),
         rows=rows,
         current_row=current_row,
@@ -290,11 +285,15 @@ def publication_status(public_id: str) -> Response:
     sequence, _ = _sequence_and_content(public_id)
     publication = progress.get_publication(db.session(), sequence.id)
     if publication is None:
-        return jsonify({"state": "unpublished", "sync": None})
+        return jsonify({"state": "unpublished", "sync": None, "checking": False})
+    from tool.publish.tasks import sent_check_pending
+
+    sent = lifecycle.state_of(publication) is lifecycle.PublicationState.SENT
     return jsonify(
         {
             "state": publication.state,
             "sync": publication.sync_status,
+            "checking": sent and sent_check_pending(publication.id),
             "attempts": publication.attempts,
             "error": publication.last_error,
             "steps": [{"number": s.number, "in_lms": s.line_item_url is not None} for s in publication.steps],

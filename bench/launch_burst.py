@@ -9,7 +9,9 @@ Servers, all under gunicorn with the same settings (gthread, SS_WEB_WORKERS x SS
   (PostgreSQL + Redis, a TLS proxy simulated by X-Forwarded-Proto/Host from loopback);
 - ``reference`` / ``reference+keycache``: a tool written the pylti1p3 Flask-example way (bench/reference/pylti_app.py),
   without and with pylti1p3's public key caching;
-- ``empty``: an empty Flask app (bench/reference/empty_app.py), the floor.
+- ``minimal``: only the work no LTI 1.3 launch can skip (bench/reference/minimal_app.py: signed state, RS256
+  verify, nonce, one Redis SET NX, signed token) with no checks, headers, logs or limits: the floor of the work;
+- ``empty``: an empty Flask app (bench/reference/empty_app.py), the floor of the framework.
 
 The load generator plays the platform: for each flow it GETs /lti/login, reads state and nonce from the
 redirect, signs an RS256 id_token with that nonce and POSTs it with the state and the login's cookies to
@@ -283,7 +285,9 @@ def fresh_database() -> str:
 
 def start_tool(workdir: Path, platform_: Platform) -> tuple[Target, subprocess.Popen[bytes]]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SS_")}
+    # The server settings (SS_WEB_WORKERS, SS_WEB_THREADS, ...) pass through, as gunicorn_settings() gives them
+    # to the other servers; nothing else of the caller's SS_ configuration does.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SS_") or k.startswith("SS_WEB_")}
     env.update(
         SS_ENV="production",
         SS_INSTANCE_DIR=str(workdir / "tool-instance"),
@@ -361,6 +365,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="repeat the interleaved levels")
     parser.add_argument("--out", default=str(RESULTS / "launch_burst.json"))
     parser.add_argument("--follow", action="store_true", help="also load the page a launch redirects to")
+    parser.add_argument("--servers", default="tool,reference,reference+keycache,minimal,empty",
+                        help="which servers to run (comma-separated; the ratios need tool, empty, reference+keycache)")
     args = parser.parse_args()
     global FOLLOW_LANDING
     FOLLOW_LANDING = args.follow
@@ -376,14 +382,18 @@ def main() -> None:
     rows: list[Row] = []
     try:
         targets = []
-        for start in (
-            lambda: start_tool(workdir, platform_),
-            lambda: start_reference(workdir, platform_, "reference", "bench.reference.pylti_app:app"),
-            lambda: start_reference(workdir, platform_, "reference+keycache", "bench.reference.pylti_app:app",
-                                    REF_KEY_CACHING="1"),
-            lambda: start_reference(workdir, platform_, "empty", "bench.reference.empty_app:app"),
-        ):
-            target, process = start()
+        starters = {
+            "tool": lambda: start_tool(workdir, platform_),
+            "reference": lambda: start_reference(workdir, platform_, "reference", "bench.reference.pylti_app:app"),
+            "reference+keycache": lambda: start_reference(
+                workdir, platform_, "reference+keycache", "bench.reference.pylti_app:app", REF_KEY_CACHING="1"),
+            "empty": lambda: start_reference(workdir, platform_, "empty", "bench.reference.empty_app:app"),
+            "minimal": lambda: start_reference(
+                workdir, platform_, "minimal", "bench.reference.minimal_app:app",
+                REF_JWKS_URL=platform_.jwks_url, REF_AUTH_URL=platform_.auth_url),
+        }
+        for name in args.servers.split(","):
+            target, process = starters[name.strip()]()
             targets.append(target)
             processes.append(process)
         counter = 0
@@ -438,6 +448,14 @@ def report(rows: list[Row], levels: list[int], out: Path) -> None:
             "throughput_tool_over_reference_keycache": statistics.fmean(r.throughput for r in tool)
             / statistics.fmean(r.throughput for r in cached),
         }
+        minimal = pick("minimal", top)
+        if minimal:
+            ratios["server_cpu_per_flow_minimal_over_empty"] = statistics.fmean(
+                r.server_cpu_ms_per_flow for r in minimal) / statistics.fmean(r.server_cpu_ms_per_flow for r in empty)
+            ratios["server_cpu_per_flow_tool_over_minimal"] = statistics.fmean(
+                r.server_cpu_ms_per_flow for r in tool) / statistics.fmean(r.server_cpu_ms_per_flow for r in minimal)
+            print(f"\nThe work itself (minimal/empty) = {ratios['server_cpu_per_flow_minimal_over_empty']:.2f};"
+                  f" what the tool adds (tool/minimal) = {ratios['server_cpu_per_flow_tool_over_minimal']:.2f}")
         cpu_ratio = ratios["server_cpu_per_flow_tool_over_empty"]
         print(f"\nAt {top} concurrent: server CPU per flow tool/empty = {cpu_ratio:.2f} (target <= 1.5),"
               f" p95 tool/empty = {ratios['p95_tool_over_empty']:.2f} (target <= 2),"

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     web_timeout: int = Field(default=60, ge=5)  # a request stuck longer than this restarts its worker
     web_graceful_timeout: int = Field(default=30, ge=1)  # SIGTERM: in-flight requests get this long to finish
     web_keepalive: int = Field(default=5, ge=0)
+    # A worker is replaced after this many requests (plus up to 10 % jitter), a guard against slow leaks in a
+    # dependency; 0 = never. Rare on purpose: a replacement mid-burst makes requests wait for a fresh worker.
+    web_max_requests: int = Field(default=20000, ge=0)
     # Proxy addresses whose X-Forwarded-Proto gunicorn believes ("*" when only the proxy can reach the port).
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import secrets
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -219,13 +219,15 @@ def gunicorn_logconfig(settings: Settings) -> dict[str, Any]:
 
 # --- Flask: one line per request ---------------------------------------------------------------------
 
-# Probes answer every few seconds: logged only when they fail.
-_QUIET_PATHS = ("/healthz", "/readyz", "/static/")
+# Logged only when they fail: probes answer every few seconds, static files are noise, and an LTI login's
+# redirect is followed within seconds by its launch, which is logged (a whole class launching at once
+# would otherwise double the log and its cost).
+_QUIET_PATHS = ("/healthz", "/readyz", "/static/", "/lti/login")
 
 
 def _request_id() -> str:
     offered = request.headers.get(REQUEST_ID_HEADER, "")
-    return offered if _SAFE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    return offered if offered and _SAFE_REQUEST_ID.fullmatch(offered) else secrets.token_hex(16)
 
 
 def init_app(app: Flask) -> None:
@@ -243,19 +245,19 @@ def init_app(app: Flask) -> None:
         if request_id:
             response.headers[REQUEST_ID_HEADER] = str(request_id)
         started = g.get("log_started")
-        quiet = request.path.startswith(_QUIET_PATHS) and response.status_code < 400
-        if started is not None and not quiet:
+        method, path, status = request.method, request.path, response.status_code
+        if started is not None and (status >= 400 or not path.startswith(_QUIET_PATHS)):
             # The path only: query strings carry launch tokens.
             request_log.info(
                 "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
+                method,
+                path,
+                status,
                 extra={
                     "event": "request",
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
+                    "method": method,
+                    "path": path,
+                    "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )

@@ -134,9 +134,30 @@ def test_the_login_writes_nothing_to_the_store_and_a_tampered_state_is_refused(a
     store = app.extensions["kv_store"]
     assert store.get("oidc-state:" + auth["state"]) is None  # the state is signed, not stored
     data = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=STATE_SALT).loads(auth["state"])
-    forged = URLSafeTimedSerializer("not-our-secret", salt=STATE_SALT).dumps({**data, "client_id": "other"})
+    assert data[0] == auth["nonce"]  # the login's values, in LoginState's field order
+    forged = URLSafeTimedSerializer("not-our-secret", salt=STATE_SALT).dumps([*data[:2], "other", *data[3:]])
     token = registered.sign(registered.claims(auth["nonce"]))
     _error(client.post("/lti/launch", data={"id_token": token, "state": forged}), "state")
+
+
+def test_a_login_started_before_an_upgrade_still_launches(app, client, registered):
+    # Earlier versions signed the state as a compressed object with named fields; a launch in flight
+    # during a deploy must not fail because the format changed.
+    from dataclasses import asdict
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    from tool.lti.oidc import read_state
+
+    auth = login(client, registered)
+    with app.test_request_context():
+        current = read_state(auth["state"])
+        assert current is not None
+        old_style = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=STATE_SALT).dumps(asdict(current))
+        assert old_style.startswith(".")  # zlib-compressed, as itsdangerous made it
+        assert read_state(old_style) == current
+    token = registered.sign(registered.claims(auth["nonce"]))
+    assert client.post("/lti/launch", data={"id_token": token, "state": old_style}).status_code == 303
 
 
 # -- the launch token (lt) afterwards ------------------------------------------------------

@@ -18,6 +18,7 @@ RUNTIME_PACKAGES = ("tool", "worker", "config", "devlms", "prompts")
 USED_WITHOUT_IMPORT = {
     "gunicorn": "runs the web process (docker/entrypoint.sh web)",
     "psycopg": "SQLAlchemy's PostgreSQL driver, chosen by the URL",
+    "hiredis": "redis-py picks its C reply parser up by itself",
 }
 # Imported only by development-only modules (the devlms pytest plugin): declared in the dev extra.
 DEV_ONLY_IMPORTS = {"pytest"}

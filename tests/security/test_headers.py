@@ -25,7 +25,7 @@ def test_pages_carry_csp_with_registered_platforms_as_frame_ancestors(client, re
     ancestors = next(d for d in csp.split(";") if d.strip().startswith("frame-ancestors")).split()[1:]
     assert "'self'" in ancestors and registered.url in ancestors  # the platform's login origin
     assert "https://platform.example" in ancestors  # its issuer
-    assert "script-src 'self' 'nonce-" in csp and "'unsafe-inline'" not in csp
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp and "nonce-" not in csp
     assert "X-Frame-Options" not in response.headers  # it cannot list several origins
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "same-origin"
@@ -117,3 +117,42 @@ def test_rate_limit_answers_429_with_a_page(settings, platform):
     # Other endpoints are not counted against it.
     assert client.get("/lti/jwks").status_code == 200
     app.extensions["db_engine"].dispose()
+
+
+def test_process_counters_count_per_client_and_forget_a_finished_window(monkeypatch):
+    from limits import parse
+
+    from tool import ratelimit
+
+    now = [1_000_020.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    counters = ratelimit.ProcessCounters()
+    rule = parse("2 per minute")
+    assert [counters.hit(rule, "lti.launch", "10.0.0.1") for _ in range(3)] == [True, True, False]
+    assert counters.hit(rule, "lti.launch", "10.0.0.2")  # another school's address has its own count
+    assert counters.hit(rule, "lti.login", "10.0.0.1")  # and so has another endpoint
+    now[0] += 60  # the next minute
+    assert counters.hit(rule, "lti.launch", "10.0.0.1")
+
+
+@pytest.mark.production
+def test_the_shared_tier_counts_across_processes_in_redis_when_configured(settings):
+    # Two apps stand for two web processes: a shared rule (registration) is counted once for both.
+    import redis
+
+    from tool import create_app
+    from tool.db import upgrade_schema
+
+    url = "redis://127.0.0.1:6379/12"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.ConnectionError:
+        pytest.fail("Redis on 127.0.0.1:6379 is needed (CI starts it)")
+    changed = settings.model_copy(update={"cache_url": url, "rate_limit_register": "2 per hour"})
+    apps = [create_app(changed, TESTING=True) for _ in range(2)]
+    upgrade_schema(apps[0])
+    statuses = [apps[n % 2].test_client().get("/lti/register").status_code for n in range(4)]
+    assert 429 not in statuses[:2] and statuses[2:] == [429, 429]
+    for app in apps:
+        app.extensions["db_engine"].dispose()
+    redis.Redis.from_url(url).flushdb()

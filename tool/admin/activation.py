@@ -15,13 +15,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from tool.admin.roles import is_platform_admin
 from tool.lti.registry import PlatformInfo
 from tool.lti.runtime import LtiRuntime
 from tool.pages import UserFacingError
+from tool.signing import serializer
 
 OFFER_SECONDS = 15 * 60
 OFFER_PREFIX = "admin-activation-offer:"
@@ -59,7 +59,7 @@ class Offer:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="admin-activation-offer")
+    return serializer("admin-activation-offer")
 
 
 def not_active(

@@ -28,6 +28,7 @@ from config.settings import Settings
 from tool.admin.roles import is_platform_admin
 from tool.kv_store import KeyValueStore
 from tool.pages import UserFacingError
+from tool.signing import serializer
 
 COOKIE = "ss_admin"
 SESSION_SECONDS = 8 * 3600
@@ -61,7 +62,7 @@ def _store() -> KeyValueStore:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="admin-session")
+    return serializer("admin-session")
 
 
 def _csrf_for(session_id: str) -> str:

@@ -283,7 +283,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     # Flood control per client address; wrong passwords are also counted and refused (auth.MAX_FAILURES).
-    limit_endpoint(app, "admin.login", LOGIN_RATE_LIMIT)
+    limit_endpoint(app, "admin.login", LOGIN_RATE_LIMIT, shared=True)
     app.register_error_handler(DeploymentNotActive, _not_active_page)
     app.context_processor(_console_link)
 

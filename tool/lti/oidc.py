@@ -24,17 +24,18 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, redirect, render_template, request
+from flask import render_template, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from tool.lti.registry import PlatformInfo
 from tool.lti.runtime import LtiRuntime
 from tool.pages import UserFacingError
+from tool.signing import serializer
 
 STATE_TTL_SECONDS = 600
 STATE_SALT = "oidc-state"
@@ -67,6 +68,14 @@ class LoginState:
         return STORAGE_KEY_PREFIX + self.nonce[:24]
 
 
+_STATE_FIELDS = tuple(f.name for f in fields(LoginState))
+
+
+def bare_redirect(location: str, code: int) -> Response:
+    """A redirect without werkzeug's HTML body (browsers follow the Location header; the launch path is hot)."""
+    return Response(status=code, headers={"Location": location})
+
+
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
@@ -76,7 +85,7 @@ def same_digest(value: str | None, expected: str) -> bool:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=STATE_SALT)
+    return serializer(STATE_SALT)
 
 
 def read_state(state: str) -> LoginState | None:
@@ -85,7 +94,9 @@ def read_state(state: str) -> LoginState | None:
         return None
     try:
         data = _serializer().loads(state, max_age=STATE_TTL_SECONDS)
-        return LoginState(**data) if isinstance(data, dict) else None
+        if isinstance(data, list):
+            return LoginState(*data)
+        return LoginState(**data) if isinstance(data, dict) else None  # a login started before an upgrade
     except (BadSignature, TypeError, ValueError):
         return None
 
@@ -125,7 +136,7 @@ def origin_of(url: str) -> str:
 
 def start_login(runtime: LtiRuntime) -> Response:
     """Answer a login initiation: the redirect to the platform (or the platform-storage page first)."""
-    values = request.values
+    values = request.args if request.method == "GET" else request.values
     issuer = values.get("iss", "")
     if not issuer:
         raise _login_error("it names no issuer (iss)")
@@ -164,7 +175,8 @@ def start_login(runtime: LtiRuntime) -> Response:
         storage_secret=digest(storage_secret) if use_storage else "",
         storage_origin=origin_of(platform.auth_login_url) if use_storage else "",
     )
-    state = _serializer().dumps(asdict(login))
+    # The field values in order (no names): a shorter state is a shorter URL for the browser and for werkzeug.
+    state = _serializer().dumps([getattr(login, name) for name in _STATE_FIELDS])
     auth_url = _authorization_url(platform, launch_url, state, login, values)
     if use_storage:
         response = Response(
@@ -182,7 +194,7 @@ def start_login(runtime: LtiRuntime) -> Response:
             mimetype="text/html",
         )
     else:
-        response = redirect(auth_url, code=302)
+        response = bare_redirect(auth_url, 302)
     set_binding_cookie(runtime, response, binding)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from tool.lti.launch import Launch
 from tool.lti.models import Deployment
 from tool.pages import UserFacingError
+from tool.signing import serializer
 
 LAUNCH_TTL_SECONDS = 8 * 3600
 TOKEN_PARAM = "lt"  # noqa: S105 - a query parameter name, not a secret
@@ -32,7 +33,7 @@ ACTIVE_CACHE_SECONDS = 10.0
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="launch")
+    return serializer("launch")
 
 
 def _record(launch: Launch) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template, request
+from flask import Blueprint, Flask, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from tool.lti import tool_configuration as conf
 from tool.lti.dynamic_registration import registration_page
 from tool.lti.message_launch import STORAGE_FIELD, STORAGE_TRIED_FIELD, LaunchRejected, StorageCheck, validate_launch
-from tool.lti.oidc import start_login
+from tool.lti.oidc import bare_redirect, start_login
 from tool.lti.runtime import get_runtime, init_runtime
 from tool.lti.session import TOKEN_PARAM, claim_session
 from tool.ratelimit import limit_endpoint
@@ -59,17 +59,17 @@ def launch() -> Response | tuple[str, int]:
     if lti_launch.is_deep_linking:
         if not lti_launch.is_instructor:
             return render_template("lti/ask_teacher.html", launch=lti_launch), 200
-        return redirect(_with_token(TEACHER_DEEP_LINK, token), code=303)
+        return bare_redirect(_with_token(TEACHER_DEEP_LINK, token), 303)
     if lti_launch.is_instructor:
         step = outcome.requested_step()
         if step:  # a teacher opened a step link in the course: that sequence's progress
-            return redirect(_with_token(TEACHER_STEP + step, token), code=303)
-        return redirect(_with_token(TEACHER_HOME, token), code=303)
+            return bare_redirect(_with_token(TEACHER_STEP + step, token), 303)
+        return bare_redirect(_with_token(TEACHER_HOME, token), 303)
     if lti_launch.is_learner:
         step = outcome.requested_step()
         # "launched" marks the page a launch lands on: only there does the launch's AGS claim belong to the step.
         extra = {"step": step, "launched": "1"} if step else {}
-        return redirect(_with_token(STUDENT_HOME, token, **extra), code=303)
+        return bare_redirect(_with_token(STUDENT_HOME, token, **extra), 303)
     return render_template("lti/ask_teacher.html", launch=lti_launch), 200
 
 
@@ -101,4 +101,4 @@ def init_app(app: Flask) -> None:
     for endpoint in ("lti.login", "lti.launch"):
         limit_endpoint(app, endpoint, settings.rate_limit_lti)
     # Each registration makes the server fetch and post to another server: far fewer per client address.
-    limit_endpoint(app, "lti.register", settings.rate_limit_register)
+    limit_endpoint(app, "lti.register", settings.rate_limit_register, shared=True)

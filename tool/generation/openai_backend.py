@@ -6,8 +6,9 @@ sequence) -> ``check_sequence`` -> one repair round quoting the findings if
 there are any -> optional judge. Every outcome of the provider maps to one of
 the errors in ``tool.generation.backend``; usage is summed over every call.
 
-The SDK client is built once per generator, with explicit timeout and retries
-(the SDK retries 408/409/429/5xx and connection errors with backoff itself).
+The SDK client is built once per generator (tool/generation/providers.py) with an explicit timeout and
+``SS_LLM_MAX_RETRIES`` quick repeats, 0 by default: the worker owns every retry of a 408/409/429/5xx or a
+lost connection (tool/teacher/tasks.py), so the teacher's "we tried N times" counts every call.
 """
 
 from __future__ import annotations
@@ -341,7 +342,7 @@ def _usage(usage: Any) -> Usage:
 
 
 def _map_sdk_error(exc: openai.OpenAIError) -> GenerationError:
-    """The SDK's exception (after its own retries) as one of our errors."""
+    """The SDK's exception (after its own retries, if any are configured) as one of our errors."""
     if isinstance(exc, openai.APITimeoutError):
         return TransientGenerationError("The language model did not answer in time.")
     if isinstance(exc, openai.APIConnectionError):

@@ -221,6 +221,20 @@ def test_the_tool_admin_suspends_a_platform_and_approves_it_again(client, app, p
     assert launch(client, platform).status_code in (302, 303)
 
 
+def test_suspending_a_platform_ends_the_launches_already_open(client, app, platform):
+    info = register(app, platform)
+    response = launch(client, platform, **{LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]})
+    teacher_page = "/teacher/?lt=" + re.search(r"lt=([^&]+)", response.headers["Location"]).group(1)
+    assert client.get(teacher_page).status_code == 200
+    sign_in(client)
+    csrf_token = csrf(client.get("/admin/").get_data(as_text=True))
+    assert client.post(f"/admin/registrations/{info.pk}/suspend", data={"csrf": csrf_token}).status_code == 303
+    refused = client.get(teacher_page)
+    assert refused.status_code == 403 and "switched off" in refused.get_data(as_text=True)
+    client.post(f"/admin/registrations/{info.pk}/approve", data={"csrf": csrf_token})
+    assert client.get(teacher_page).status_code == 200  # approved again: the same launch works
+
+
 def test_a_platform_admin_cannot_suspend_their_own_platform(client, app, platform):
     info = register(app, platform)
     response = launch(client, platform, **{LTI + "roles": ADMIN_ROLES})

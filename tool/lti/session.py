@@ -3,7 +3,8 @@
 Third-party cookies are blocked in many browsers inside an LMS iframe, so the
 launch travels as a signed token (``lt``) in each URL and form of ours; the
 launch itself stays server-side in the key/value store. Tokens expire with the
-stored launch. A token is refused when its deployment has been deactivated, and
+stored launch. A token is refused when its deployment has been deactivated or its
+registration suspended (within ``ACTIVE_CACHE_SECONDS`` in other processes), and
 when the launch was bound to a browser cookie and the request carries a
 different one (the token was carried into another person's browser).
 """
@@ -20,7 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from tool.lti.launch import Launch
-from tool.lti.models import Deployment
+from tool.lti.models import Deployment, Registration
 from tool.pages import UserFacingError
 from tool.signing import serializer
 
@@ -140,7 +141,12 @@ def deployment_active(app: Flask, deployment_pk: int) -> bool:
     from sqlalchemy.orm import Session
 
     with Session(app.extensions["db_engine"]) as db:
-        active = db.scalar(select(Deployment.active).where(Deployment.id == deployment_pk))
+        # A suspended (pending again) registration ends its open launches too, not only new logins.
+        active = db.scalar(
+            select(Deployment.active)
+            .join(Registration, Registration.id == Deployment.registration_id)
+            .where(Deployment.id == deployment_pk, Registration.status == "active")
+        )
     with cache.lock:
         if active:
             cache.seen[deployment_pk] = time.monotonic()

@@ -1,4 +1,5 @@
-"""Teacher area: the home page (what needs the teacher), the new-sequence form, live job status, retry.
+"""Teacher area: the home page (what needs the teacher) and its paged lists, the new-sequence form,
+live job status, retry.
 
 Every route is wrapped in ``require_instructor`` and reaches rows only through
 ``tool.teacher.queries`` with the launch's scope. Review and editing live in
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, redirect, render_template, request
+from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from tool.db import session, utcnow
@@ -39,6 +40,32 @@ def index() -> str:
     overview = attention.whats_needed(db, current, utcnow())
     g.needs_count = overview.count  # the nav badge reuses it
     return render_template("teacher/index.html", course=course, overview=overview)
+
+
+@bp.get("/students")
+@require_instructor
+def students() -> str:
+    """Every sequence of the course, a page at a time (``?page=``), optionally only students whose name has ``?q=``."""
+    name = (request.args.get("q") or "").strip()[:MAX_LABEL]
+    listing = attention.sequence_page(
+        session(), launch(), utcnow(), attention.page_number(request.args.get("page")), name
+    )
+    g.needs_count = listing.count
+    return render_template("teacher/students.html", listing=listing)
+
+
+@bp.get("/waiting/<group>")
+@require_instructor
+def waiting(group: str) -> str:
+    """Every waiting item of one kind (``attention.GROUPS``), a page at a time, oldest first."""
+    kind = attention.GROUPS_BY_SLUG.get(group)
+    if kind is None:
+        abort(404)
+    listing = attention.waiting_page(
+        session(), launch(), utcnow(), kind, attention.page_number(request.args.get("page"))
+    )
+    g.needs_count = listing.count
+    return render_template("teacher/waiting.html", listing=listing)
 
 
 def resolve_target(

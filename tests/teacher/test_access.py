@@ -17,7 +17,15 @@ from .conftest import LEARNER, MakeLaunch
 from .rows import make_sequence
 
 # Values for path parameters; a new parameter name fails the test until it is added here.
-PARAMS = {"index": 0, "section": "task-0", "step_id": "no-such-step", "number": 1, "fmt": "md", "student_id": 1}
+PARAMS = {
+    "index": 0,
+    "section": "task-0",
+    "step_id": "no-such-step",
+    "number": 1,
+    "fmt": "md",
+    "student_id": 1,
+    "group": "drafts",
+}
 # Path parameters naming a row of one course: another course's teacher gets 404 for them.
 OBJECT_ARGS = ("public_id", "student_id")
 

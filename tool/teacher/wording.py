@@ -194,7 +194,7 @@ def needs_count() -> int:
 
     if "needs_count" not in g:
         current = getattr(g, "launch", None)
-        g.needs_count = attention.whats_needed(session(), current, utcnow()).count if current is not None else 0
+        g.needs_count = attention.count_needed(session(), current, utcnow()) if current is not None else 0
     return int(g.needs_count)
 
 

@@ -22,6 +22,7 @@ import pytest
 import requests
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
+from support.browser import launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -91,9 +92,7 @@ def _launch_from_lms(page: Page, lms_url: str, button: str, section: str = "/can
 def test_the_whole_loop_in_a_browser_through_the_run_command(demo: tuple[str, str]) -> None:
     _tool_url, lms_url = demo
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         try:
             # Teacher: launch, new sequence for a student picked from the roster.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 from support import axe
+from support.browser import launch_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -16,9 +17,7 @@ BROKEN = """<!doctype html><html><head><title>Broken</title></head><body><main>
 
 def test_serious_and_critical_violations_fail_with_the_rule_named() -> None:
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page()
             page.set_content(BROKEN)

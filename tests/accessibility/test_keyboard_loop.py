@@ -18,6 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 from publish.e2e import LmsWorld
 from support import axe
+from support.browser import launch_chromium
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 MAX_TABS = 120
@@ -58,9 +59,7 @@ def test_the_teacher_loop_with_the_keyboard_only(lms_world: LmsWorld, worker: su
     world = lms_world
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.set_default_timeout(120_000)

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from support.browser import launch_chromium
 
 from tool.lti.runtime import get_runtime
 
@@ -32,9 +33,7 @@ def test_the_admin_console_in_chromium(devlms, tool_server):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     moodle = devlms.moodle
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
+        browser = launch_chromium(pw)
         try:
             # The Moodle administrator registers the tool (Moodle redirects to our registration page).
             lms_admin = browser.new_context().new_page()

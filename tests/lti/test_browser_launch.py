@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from support.browser import launch_chromium
 
 from .test_devlms_integration import install_manually
 
@@ -26,9 +27,7 @@ def test_teacher_and_student_reach_their_views_in_chromium(devlms, tool_server, 
     client_id, _ = install_manually(devlms, tool_server, flavour)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
+        browser = launch_chromium(pw)
         try:
             for user, path in EXPECTED.items():
                 page = browser.new_context().new_page()

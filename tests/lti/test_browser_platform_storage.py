@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.browser import launch_chromium
 
 from devlms.testing import ServerThread
 
@@ -45,8 +46,7 @@ def _tool_frame_after(platform: LoopbackPlatform, query: str) -> tuple[str, str,
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=["--no-sandbox", "--disable-background-networking"])
+        browser = launch_chromium(pw)
         try:
             page = browser.new_context().new_page()
             seen: list[str] = []

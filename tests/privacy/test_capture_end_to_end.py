@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support.browser import launch_chromium
 from support.fake_openai import FakeOpenAI, Reply
 
 from devlms.model import USERS_BY_KEY
@@ -283,9 +284,7 @@ def test_no_identity_form_reaches_the_llm_when_typed_in_a_browser(
                 page.wait_for_timeout(500)
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
+        chromium = launch_chromium(pw)
         page = chromium.new_page(viewport={"width": 1280, "height": 900})
         try:
             page.goto(stack.devlms.launch_url(FLAVOUR, stack.client_ids[FLAVOUR], user="teacher"))

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from support import axe
+from support.browser import chromium
 
 from publish.e2e import LmsWorld, wait_for
 from publish.test_sent_check import Hang, grade_item_lists
@@ -25,14 +26,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def browser() -> Iterator[Browser]:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 def _teacher_progress(world: LmsWorld, browser: Browser) -> tuple[Page, str]:

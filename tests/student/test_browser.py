@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 from publish.e2e import LmsWorld
 from publish.factories import FORBIDDEN
+from support.browser import launch_chromium
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -25,9 +26,7 @@ def test_teacher_progress_and_student_view_in_chromium(lms_world: LmsWorld) -> N
     _, links = world.publish_by_deep_link(mode="mastery")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
+        browser = launch_chromium(pw)
         try:
             student = browser.new_page()
             student.goto(world.lms.launch_url("moodle", world.client_id, user="student1", link=links[0].id))

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from support import axe
+from support.browser import chromium
 
 from devlms.testing import ServerThread
 from tool.teacher.attention import PAGE_SIZE
@@ -22,14 +23,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-background-networking"]
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import platform
@@ -280,7 +281,21 @@ def fresh_database() -> str:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
+    atexit.register(_drop_database, name)  # benches run again and again: never leave databases behind
     return PG_BASE.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except Exception as exc:  # cleaning up must never hide the bench's own result
+        print(f"could not drop {name}: {exc}", file=sys.stderr)
+    finally:
+        admin.dispose()
 
 
 def start_tool(workdir: Path, platform_: Platform) -> tuple[Target, subprocess.Popen[bytes]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from support.databases import fresh_postgres_database
+from support.databases import drop_created_databases, fresh_postgres_database
 
 from config.settings import Settings, get_settings
 
@@ -55,6 +55,10 @@ def _forbid_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 _fresh_postgres_database = fresh_postgres_database
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_created_databases()  # every ss_test_/ss_prod_ database this run made
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -37,14 +36,9 @@ def free_port() -> int:
 
 
 def fresh_database() -> str:
-    from sqlalchemy import create_engine, text
+    from support.databases import fresh_postgres_database
 
-    name = f"ss_prod_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_BASE.rsplit("/", 1)[0] + "/" + name
+    return fresh_postgres_database(PG_BASE, prefix="ss_prod")
 
 
 def wait_until(predicate: Callable[[], object], seconds: float, what: str, logs: list[Path] | None = None) -> object:

@@ -11,7 +11,8 @@ sequences as in one with a thousand, so the work is split in two:
   details of each item) from the rows alone, with a fixed number of queries (the
   sequences, their latest generation jobs, their current versions' findings,
   their publications with steps and progress, the published versions' task
-  counts), for a page's few dozen sequences only.
+  counts, stored as ``SequenceVersion.task_count``), for a page's few dozen
+  sequences only.
 
 The two follow the same rules; tests compare them on every state a teacher meets.
 The home page shows at most ``HOME_ROWS_PER_GROUP`` items of each kind (``GROUPS``)
@@ -38,11 +39,9 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
-    String,
     and_,
     case,
     cast,
-    false,
     func,
     literal,
     null,
@@ -176,7 +175,7 @@ def _current_must_fix(db: Session, ids: list[int]) -> dict[int, int]:
 
 def _published_task_counts(db: Session, ids: list[int]) -> dict[int, int]:
     rows = db.execute(
-        select(SequenceVersion.sequence_id, SequenceVersion.content)
+        select(SequenceVersion.sequence_id, SequenceVersion.task_count)
         .join(
             Publication,
             and_(
@@ -186,7 +185,7 @@ def _published_task_counts(db: Session, ids: list[int]) -> dict[int, int]:
         )
         .where(SequenceVersion.sequence_id.in_(ids))
     )
-    return {sequence_id: len((content or {}).get("tasks") or []) for sequence_id, content in rows}
+    return {sequence_id: task_count for sequence_id, task_count in rows}
 
 
 PHASE_FAILED = "failed"
@@ -491,7 +490,8 @@ class _Needs:
     The queries avoid joining a grouped or windowed subquery back to the sequences (the newest job, the
     first item of a line): PostgreSQL may then rescan that subquery once per sequence when its statistics
     are stale. They use correlated lookups through indexes (the newest job, a publication's latest step
-    time) and one window over the union of all rows instead.
+    time) and one window over the union of all rows instead. They never read a version's content (about 12 KB
+    of JSON): whether a step is within the published version is ``SequenceVersion.task_count``.
     """
 
     def __init__(self, db: Session, launch: Launch, now: datetime) -> None:
@@ -518,14 +518,7 @@ class _Needs:
             .where(*self.scope)
         )
 
-    # -- dialect differences: array length of the published version's tasks, days between two dates, greatest
-
-    def _has_task(self, version: Any, index: Any) -> ColumnElement[bool]:
-        """Whether the published version's ``tasks`` list has an item at ``index`` (``index < len(tasks)``), in
-        one pass over its JSON (about 12 KB)."""
-        if self.dialect == "postgresql":
-            return func.json_extract_path(version.content, "tasks", cast(index, String)).is_not(None)
-        return func.json_type(version.content, "$.tasks[" + cast(index, String) + "]").is_not(None)
+    # -- dialect differences: days between two dates, greatest
 
     def _days_since_start(self) -> ColumnElement[Any]:
         today = case(
@@ -620,9 +613,8 @@ class _Needs:
             Publication.spacing_days.between(staging.MIN_SPACING_DAYS, staging.MAX_SPACING_DAYS),
             Publication.timezone.in_(list(self.today)),
         )
-        # Reading the published version's tasks parses its JSON: only for a step that is an item by every
-        # other rule (CASE evaluates lazily), so the cost follows the items, not the steps.
-        within_tasks = or_(version.id.is_(None), self._has_task(version, PublishedStep.index))
+        # A step counts only within the published version's tasks (its stored count: no JSON is read).
+        within_tasks = or_(version.id.is_(None), PublishedStep.index < version.task_count)
 
         def steps(columns: list[Any], *rules: Any) -> Any:
             query = (
@@ -638,10 +630,7 @@ class _Needs:
                     ),
                 )
             )
-            every = and_(in_course, *rules)
-            return self._in_course(query, Publication.sequence_id).where(
-                every, case((every, within_tasks), else_=false())
-            )
+            return self._in_course(query, Publication.sequence_id).where(in_course, within_tasks, *rules)
 
         earlier = aliased(PublishedStep, name="earlier")
         earlier_progress = aliased(StepProgress, name="earlier_progress")
@@ -821,20 +810,22 @@ class _Needs:
             since.label("since"),
             func.row_number().over(partition_by=seq, order_by=(rank, since)).label("row"),
         ).subquery("first_rows")
-        step_times = (
+        # The latest moment of a publication's steps: each step's progress row is read through its unique
+        # step_id index (a lookup per step, whatever the size of step_progress), then the latest of them.
+        step_time = (
             select(
                 self._greatest(
-                    func.max(StepProgress.responded_at),
-                    func.max(StepProgress.succeeded_at),
-                    func.max(StepProgress.adjusted_at),
-                    func.max(StepProgress.score_posted_at),
+                    StepProgress.responded_at,
+                    StepProgress.succeeded_at,
+                    StepProgress.adjusted_at,
+                    StepProgress.score_posted_at,
                 )
             )
-            .select_from(PublishedStep)
-            .join(StepProgress, StepProgress.step_id == PublishedStep.id)
-            .where(PublishedStep.publication_id == Publication.id)
+            .where(StepProgress.step_id == PublishedStep.id)
+            .correlate_except(StepProgress)
             .scalar_subquery()
         )
+        step_times = select(func.max(step_time)).where(PublishedStep.publication_id == Publication.id).scalar_subquery()
         activity = self._greatest(self._newest_job(GenerationJob.finished_at), Publication.updated_at, step_times)
         order = (
             first.c.rank,

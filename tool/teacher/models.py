@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tool.db import Base, utcnow
 from tool.teacher.job_states import ACTIVE, FINISHED, JobState
@@ -103,6 +103,9 @@ class SequenceVersion(Base):
     sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # len(content["tasks"]), kept with the content (set whenever it is assigned), so that lists counting
+    # steps within the published version (tool.teacher.attention) never parse the JSON.
+    task_count: Mapped[int] = mapped_column(Integer)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(24))  # generated | edited | regenerated_task
@@ -110,6 +113,16 @@ class SequenceVersion(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("generation_jobs.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("content")
+    def _count_tasks(self, _key: str, content: dict[str, Any]) -> dict[str, Any]:
+        self.task_count = task_count_of(content)
+        return content
+
+
+def task_count_of(content: dict[str, Any] | None) -> int:
+    """How many tasks a version's content holds (what ``SequenceVersion.task_count`` stores)."""
+    return len((content or {}).get("tasks") or [])
 
 
 class GenerationJob(Base):

@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -99,3 +100,25 @@ def app(settings: Settings) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium for a browser test (tests/support/browser.py), closed afterwards."""
+    from support.browser import chromium
+
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def served(app: Flask) -> Iterator[str]:
+    """The test's app over real HTTP on loopback (for a browser), stopped afterwards."""
+    from devlms.testing import ServerThread
+
+    server = ServerThread(app.wsgi_app)
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()

@@ -6,7 +6,6 @@ The screenshot goes to test-artifacts/screenshots/ (git-ignored); docs/images/pr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,7 @@ from flask import Flask
 from playwright.sync_api import Browser
 from sqlalchemy import select
 from support import axe
-from support.browser import chromium
 
-from devlms.testing import ServerThread
 from tests.teacher.conftest import MakeLaunch
 from tool.db import session
 from tool.teacher.models import GenerationJob
@@ -24,22 +21,6 @@ from tool.teacher.models import GenerationJob
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    server = ServerThread(app.wsgi_app)
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
 
 
 def test_teacher_previews_hides_a_word_and_sends(

@@ -6,6 +6,7 @@ import copy
 
 from flask import Flask
 from sqlalchemy import select
+from support.launches import teacher_launch
 
 from tests.teacher.rows import make_sequence
 from tests.teacher.sample import SEQUENCE
@@ -18,19 +19,7 @@ from tool.teacher.models import Sequence, SequenceVersion
 
 
 def _launch(platform: dict[str, int]) -> Launch:
-    return Launch(
-        launch_id="l-rewrite",
-        registration_id=platform["registration_id"],
-        deployment_pk=platform["deployment_pk"],
-        issuer="http://127.0.0.1:9/canvas",
-        client_id="client-1",
-        deployment_id="dep-1",
-        message_type="LtiResourceLinkRequest",
-        user_sub="teacher-sub-1",
-        roles=("Instructor",),
-        context_id="course-101",
-        user_name="Tina Teacher",
-    )
+    return teacher_launch(platform, "l-rewrite")
 
 
 def test_text_the_teacher_typed_before_an_earlier_rewrite_is_still_redacted(

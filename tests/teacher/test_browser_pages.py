@@ -9,7 +9,6 @@ link, the research terms appearing only on request, no horizontal scrolling at 3
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page
-from support.browser import chromium
 
-from devlms.testing import ServerThread
 from tool.db import session
 from tool.teacher.models import Sequence, SequenceVersion
 
@@ -53,22 +50,6 @@ BROKEN_WORDS_JS = """
   return broken;
 }
 """
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    server = ServerThread(app.wsgi_app)
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
 
 
 def _page(browser: Browser, width: int, zone: str = "Pacific/Auckland") -> Page:

@@ -3,38 +3,19 @@ the pager is a labelled navigation landmark that a keyboard reaches, and nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page
 from support import axe
-from support.browser import chromium
 
-from devlms.testing import ServerThread
 from tool.teacher.attention import PAGE_SIZE
 
 from .conftest import MakeLaunch
 from .day_rows import MORNING, Course101
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def served(app: Flask) -> Iterator[str]:
-    server = ServerThread(app.wsgi_app)
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
 
 
 def _page(browser: Browser, width: int) -> Page:

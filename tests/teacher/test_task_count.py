@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from support.launches import teacher_launch
 
 from config.settings import Settings
 from tool import db as database
@@ -30,19 +31,7 @@ from .sample import REQUEST, SEQUENCE
 
 
 def _launch(platform: dict[str, int]) -> Launch:
-    return Launch(
-        launch_id="l1",
-        registration_id=platform["registration_id"],
-        deployment_pk=platform["deployment_pk"],
-        issuer="http://127.0.0.1:9/canvas",
-        client_id="client-1",
-        deployment_id="dep-1",
-        message_type="LtiResourceLinkRequest",
-        user_sub="teacher-sub-1",
-        roles=("Instructor",),
-        context_id="course-101",
-        user_name="Tina Teacher",
-    )
+    return teacher_launch(platform)
 
 
 def _stored(row_id: int) -> list[tuple[int, str, int, int]]:

@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from support.fake_openai import FakeOpenAI, fake_openai  # noqa: F401
+from support.launches import teacher_launch
 
 from tool.db import session
 from tool.generation.backend import TransientGenerationError
@@ -22,19 +23,7 @@ from .sample import REQUEST
 
 
 def _launch(platform: dict[str, int]) -> Launch:
-    return Launch(
-        launch_id="l1",
-        registration_id=platform["registration_id"],
-        deployment_pk=platform["deployment_pk"],
-        issuer="http://127.0.0.1:9/canvas",
-        client_id="client-1",
-        deployment_id="dep-1",
-        message_type="LtiResourceLinkRequest",
-        user_sub="teacher-sub-1",
-        roles=("Instructor",),
-        context_id="course-101",
-        user_name="Tina Teacher",
-    )
+    return teacher_launch(platform)
 
 
 def _queued_job(app: Flask, platform: dict[str, int], **job: object) -> int:

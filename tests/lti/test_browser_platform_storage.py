@@ -42,7 +42,9 @@ def framed_tool(settings: Any, platform: LoopbackPlatform) -> Iterator[str]:
         app.extensions["db_engine"].dispose()
 
 
-def _tool_frame_after(platform: LoopbackPlatform, query: str) -> tuple[str, str, list[str]]:
+def _tool_frame_after(platform: LoopbackPlatform, query: str, final_path: str = "") -> tuple[str, str, list[str]]:
+    """The tool frame's URL and HTML once the flow has settled (on ``final_path`` when given: with platform
+    storage the frame shows the storage page first, then navigates on by itself)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -62,6 +64,11 @@ def _tool_frame_after(platform: LoopbackPlatform, query: str) -> tuple[str, str,
                 frames = [(f.name, f.url) for f in page.frames]
                 raise AssertionError(f"{seen}\n{frames}") from exc
             tool = next(f for f in page.frames if f.name != "post_message_forwarding" and f != page.main_frame)
+            if final_path:
+                try:
+                    tool.wait_for_url(f"**{final_path}**", timeout=60000)
+                except Exception as exc:
+                    raise AssertionError(f"{seen}\n{tool.url}") from exc
             tool.wait_for_load_state()
             return tool.url, tool.content(), seen
         finally:
@@ -70,7 +77,7 @@ def _tool_frame_after(platform: LoopbackPlatform, query: str) -> tuple[str, str,
 
 @pytest.mark.browser
 def test_a_framed_launch_without_cookies_is_bound_through_platform_storage(framed_tool, platform):
-    url, html, seen = _tool_frame_after(platform, "storage=1")
+    url, html, seen = _tool_frame_after(platform, "storage=1", final_path="/student/")
     assert url.startswith(framed_tool + "/student/"), (url, html[:500])
     # Two launch POSTs: the first found no cookie and asked the platform's storage, the second carried it.
     assert seen.count(f"POST {framed_tool}/lti/launch") == 2, seen

@@ -79,7 +79,10 @@ def is_common_word(folded: str) -> bool:
 
 def _name_keys(text: str) -> list[str]:
     """The whole name joined, each word, and every run of adjacent words (both orders for two words)."""
-    words = [t.folded for t in tokenise(text) if t.folded not in TITLES]
+    every = [t.folded for t in tokenise(text)]
+    # Titles are dropped ("Mr Patel" is found as "Patel"), unless the name is nothing but a title word: a
+    # person called "Prof" or "Sir" must still be found (over-redacting the title is the safe side).
+    words = [w for w in every if w not in TITLES] or every
     keys = ["".join(words)]
     for size in range(1, len(words)):
         for begin in range(len(words) - size + 1):
